@@ -1,0 +1,67 @@
+/* vigilctl.c: the headless command line.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vigilctl.h"
+
+typedef struct
+{
+  const char *name;
+  int       (*main) (int argc, char **argv);
+  const char *summary;
+} VigilctlCommand;
+
+static const VigilctlCommand commands[] = {
+  { "serve",    vigilctl_serve_main,    "run the proxy" },
+  { "identity", vigilctl_identity_main, "add, list or revoke identities" },
+};
+
+char *
+vigilctl_resolve_data_dir (const char *option_value)
+{
+  const char *env;
+
+  if (option_value != NULL && *option_value != '\0')
+    return g_strdup (option_value);
+  env = g_getenv ("VIGIL_DATA_DIR");
+  if (env != NULL && *env != '\0')
+    return g_strdup (env);
+  return g_build_filename (g_get_user_data_dir (), "vigil", NULL);
+}
+
+static int
+print_usage (FILE *out)
+{
+  fprintf (out, "Usage: vigilctl COMMAND [OPTIONS]\n\nCommands:\n");
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf (out, "\nEvery command takes --data-dir DIR (or VIGIL_DATA_DIR).\n");
+  return out == stdout ? VIGILCTL_EXIT_OK : VIGILCTL_EXIT_ERROR;
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+
+  if (argc < 2)
+    return print_usage (stderr);
+  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
+    return print_usage (stdout);
+  if (strcmp (argv[1], "--version") == 0)
+    {
+      printf ("vigilctl %s\n", VIGIL_VERSION);
+      return VIGILCTL_EXIT_OK;
+    }
+
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      return commands[i].main (argc - 1, argv + 1);
+
+  fprintf (stderr, "vigilctl: unknown command '%s'\n", argv[1]);
+  return print_usage (stderr);
+}
