@@ -1,3 +1,263 @@
-/* placeholder: being written */
+/* vigilctl-identity.c: `vigilctl identity add|list|revoke`.
+ *
+ * `add` prints the token alone on stdout so scripts can capture it
+ * (TOKEN=$(vigilctl identity add bot)); everything meant for people goes to stderr.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <json-glib/json-glib.h>
+
+#include "vigil-store.h"
 #include "vigilctl.h"
-int vigilctl_identity_main (int argc, char **argv) { return 2; }
+
+typedef struct
+{
+  const char *name;
+  int       (*run) (int argc, char **argv);
+  const char *summary;
+} IdentityCommand;
+
+static int identity_add    (int argc, char **argv);
+static int identity_list   (int argc, char **argv);
+static int identity_revoke (int argc, char **argv);
+
+static const IdentityCommand identity_commands[] = {
+  { "add",    identity_add,    "create an identity and print its token" },
+  { "list",   identity_list,   "list identities, revoked ones included" },
+  { "revoke", identity_revoke, "revoke an identity's token" },
+};
+
+static char *opt_data_dir;
+
+static const GOptionEntry data_dir_entries[] = {
+  { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_data_dir,
+    "Vigil's data directory", "DIR" },
+  { NULL }
+};
+
+static int
+fail (const char *message)
+{
+  fprintf (stderr, "vigilctl: %s\n", message);
+  return VIGILCTL_EXIT_ERROR;
+}
+
+/* Parses a subcommand's options; argv[0] is the subcommand's name. */
+static gboolean
+parse_options (int                *argc,
+               char             ***argv,
+               const char         *parameters,
+               const GOptionEntry *extra_entries)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new (parameters);
+  g_autoptr(GError) error = NULL;
+
+  g_option_context_add_main_entries (context, data_dir_entries, NULL);
+  if (extra_entries != NULL)
+    g_option_context_add_main_entries (context, extra_entries, NULL);
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      fail (error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static VigilStore *
+open_store (void)
+{
+  g_autofree char *data_dir = vigilctl_resolve_data_dir (opt_data_dir);
+  g_autoptr(GError) error = NULL;
+  VigilStore *store;
+
+  store = vigil_store_open (data_dir, &error);
+  if (store == NULL)
+    fail (error->message);
+  return store;
+}
+
+static int
+identity_add (int    argc,
+              char **argv)
+{
+  g_autofree char *kind_name = NULL;
+  g_autofree char *token = NULL;
+  g_autoptr(VigilStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  VigilIdentityKind kind = VIGIL_IDENTITY_KIND_AGENT;
+  const GOptionEntry entries[] = {
+    { "kind", 0, 0, G_OPTION_ARG_STRING, &kind_name,
+      "agent (default), human or admin", "KIND" },
+    { NULL }
+  };
+
+  if (!parse_options (&argc, &argv, "add NAME", entries))
+    return VIGILCTL_EXIT_ERROR;
+  if (argc != 2)
+    return fail ("usage: vigilctl identity add NAME [--kind agent|human|admin]");
+  if (kind_name != NULL && !vigil_identity_kind_from_string (kind_name, &kind))
+    return fail ("--kind must be agent, human or admin");
+  if ((store = open_store ()) == NULL)
+    return VIGILCTL_EXIT_ERROR;
+  if (!vigil_store_identity_add (store, argv[1], kind, &token, &error))
+    return fail (error->message);
+
+  fprintf (stderr, "Token for %s (shown once; store it now, Vigil keeps only a verifier):\n",
+           argv[1]);
+  printf ("%s\n", token);
+  return fflush (stdout) == 0 ? VIGILCTL_EXIT_OK : VIGILCTL_EXIT_ERROR;
+}
+
+static char *
+format_time (gint64      unix_seconds,
+             gboolean    utc,
+             const char *format)
+{
+  g_autoptr(GDateTime) dt = NULL;
+
+  dt = utc ? g_date_time_new_from_unix_utc (unix_seconds)
+           : g_date_time_new_from_unix_local (unix_seconds);
+  if (dt == NULL)
+    return g_strdup ("?");
+  return format != NULL ? g_date_time_format (dt, format) : g_date_time_format_iso8601 (dt);
+}
+
+static void
+print_json_line (const VigilIdentity *identity)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *created = format_time (identity->created_at, TRUE, NULL);
+  g_autofree char *line = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, identity->name);
+  json_builder_set_member_name (builder, "kind");
+  json_builder_add_string_value (builder, vigil_identity_kind_to_string (identity->kind));
+  json_builder_set_member_name (builder, "created");
+  json_builder_add_string_value (builder, created);
+  json_builder_set_member_name (builder, "revoked");
+  if (identity->revoked_at != 0)
+    {
+      g_autofree char *revoked = format_time (identity->revoked_at, TRUE, NULL);
+      json_builder_add_string_value (builder, revoked);
+    }
+  else
+    json_builder_add_null_value (builder);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  line = json_generator_to_data (generator, NULL);
+  printf ("%s\n", line);
+}
+
+static void
+print_table (GPtrArray *identities)
+{
+  int width = 4;
+
+  for (guint i = 0; i < identities->len; i++)
+    width = MAX (width, (int) strlen (((VigilIdentity *) identities->pdata[i])->name));
+
+  printf ("%-*s  %-5s  %-19s  %s\n", width, "NAME", "KIND", "CREATED", "STATUS");
+  for (guint i = 0; i < identities->len; i++)
+    {
+      const VigilIdentity *identity = identities->pdata[i];
+      g_autofree char *created = format_time (identity->created_at, FALSE,
+                                              "%Y-%m-%d %H:%M:%S");
+
+      printf ("%-*s  %-5s  %-19s  %s\n", width, identity->name,
+              vigil_identity_kind_to_string (identity->kind), created,
+              identity->revoked_at != 0 ? "revoked" : "active");
+    }
+}
+
+static int
+identity_list (int    argc,
+               char **argv)
+{
+  g_autoptr(VigilStore) store = NULL;
+  g_autoptr(GPtrArray) identities = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "One JSON object per line", NULL },
+    { NULL }
+  };
+
+  if (!parse_options (&argc, &argv, "list", entries))
+    return VIGILCTL_EXIT_ERROR;
+  if (argc != 1)
+    return fail ("usage: vigilctl identity list [--json]");
+  if ((store = open_store ()) == NULL)
+    return VIGILCTL_EXIT_ERROR;
+  if ((identities = vigil_store_identity_list (store, &error)) == NULL)
+    return fail (error->message);
+
+  if (json)
+    for (guint i = 0; i < identities->len; i++)
+      print_json_line (identities->pdata[i]);
+  else
+    print_table (identities);
+  return fflush (stdout) == 0 ? VIGILCTL_EXIT_OK : VIGILCTL_EXIT_ERROR;
+}
+
+static int
+identity_revoke (int    argc,
+                 char **argv)
+{
+  g_autoptr(VigilStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!parse_options (&argc, &argv, "revoke NAME", NULL))
+    return VIGILCTL_EXIT_ERROR;
+  if (argc != 2)
+    return fail ("usage: vigilctl identity revoke NAME");
+  if ((store = open_store ()) == NULL)
+    return VIGILCTL_EXIT_ERROR;
+  if (!vigil_store_identity_revoke (store, argv[1], &error))
+    return fail (error->message);
+  fprintf (stderr, "Revoked %s\n", argv[1]);
+  return VIGILCTL_EXIT_OK;
+}
+
+static int
+print_usage (FILE *out)
+{
+  fprintf (out, "Usage: vigilctl identity COMMAND [--data-dir DIR]\n\nCommands:\n");
+  for (gsize i = 0; i < G_N_ELEMENTS (identity_commands); i++)
+    fprintf (out, "  %-8s %s\n", identity_commands[i].name, identity_commands[i].summary);
+  return out == stdout ? VIGILCTL_EXIT_OK : VIGILCTL_EXIT_ERROR;
+}
+
+int
+vigilctl_identity_main (int    argc,
+                        char **argv)
+{
+  if (argc < 2)
+    return print_usage (stderr);
+  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
+    return print_usage (stdout);
+
+  /* GOption's --help then reads "Usage: vigilctl identity add NAME". */
+  g_set_prgname ("vigilctl identity");
+  for (gsize i = 0; i < G_N_ELEMENTS (identity_commands); i++)
+    {
+      if (strcmp (argv[1], identity_commands[i].name) == 0)
+        {
+          int status = identity_commands[i].run (argc - 1, argv + 1);
+
+          g_clear_pointer (&opt_data_dir, g_free);
+          return status;
+        }
+    }
+
+  fprintf (stderr, "vigilctl: unknown identity command '%s'\n", argv[1]);
+  return print_usage (stderr);
+}

@@ -1,1 +1,517 @@
-/* placeholder: being written */
+/* vigil-engine.c: the proxy engine on its own thread and GMainContext.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <glib/gstdio.h>
+#include <gio/gunixsocketaddress.h>
+#include <openssl/ssl.h>
+
+#include "vigil-engine-private.h"
+#include "vigil-session.h"
+#include "vigil-tls.h"
+
+#define AUTH_DELAY_BASE_MS   200
+#define AUTH_DELAY_MAX_MS    5000
+#define AUTH_FAILURE_FORGET  (60 * G_USEC_PER_SEC)
+
+typedef struct
+{
+  guint  count;
+  gint64 last;
+} AuthFailures;
+
+struct _VigilEngine
+{
+  GObject       parent_instance;
+
+  /* set before start, read-only afterwards */
+  VigilStore   *store;
+  GHashTable   *connections;      /* name -> conninfo */
+  char         *listen_host;
+  guint16       port;
+  char         *socket_dir;
+  char         *socket_path;
+  SSL_CTX      *tls;
+  guint         startup_timeout;
+  GMainContext *context;
+  GThread      *thread;
+  GSocket      *tcp_listener;
+  GSocket      *unix_listener;
+  gint          stopping;          /* atomic */
+
+  /* engine thread only */
+  GHashTable   *sessions;          /* VigilSession* set, each holding a ref */
+  GHashTable   *cancel_keys;       /* (pid << 32 | secret) -> VigilSession* */
+  GHashTable   *auth_failures;     /* name -> AuthFailures */
+  guint64       next_session_id;
+};
+
+G_DEFINE_FINAL_TYPE (VigilEngine, vigil_engine, G_TYPE_OBJECT)
+
+static GPrivate engine_thread_flag;
+
+gboolean
+_vigil_is_engine_thread (void)
+{
+  return g_private_get (&engine_thread_flag) != NULL;
+}
+
+/* ---- sessions ------------------------------------------------------------------------ */
+
+static void
+accept_one (VigilEngine *self,
+            GSocket     *listener)
+{
+  g_autoptr(GError) error = NULL;
+  GSocket *socket = g_socket_accept (listener, NULL, &error);
+  VigilSession *session;
+
+  if (socket == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        g_warning ("accept failed: %s", error->message);
+      return;
+    }
+  g_socket_set_blocking (socket, FALSE);
+  session = vigil_session_new (self, ++self->next_session_id, socket,
+                               listener == self->unix_listener);
+  g_hash_table_add (self->sessions, session);
+  vigil_session_start (session);
+}
+
+static gboolean
+listener_ready_cb (GSocket      *listener,
+                   GIOCondition  condition,
+                   gpointer      user_data)
+{
+  VigilEngine *self = user_data;
+
+  /* Bounded so that a flood of connections cannot starve established sessions. */
+  for (guint i = 0; i < 64; i++)
+    {
+      guint before = g_hash_table_size (self->sessions);
+
+      accept_one (self, listener);
+      if (g_hash_table_size (self->sessions) == before)
+        break;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+void
+_vigil_engine_session_closed (VigilEngine  *self,
+                              VigilSession *session)
+{
+  g_assert (VIGIL_IS_ENGINE_THREAD ());
+  g_hash_table_remove (self->sessions, session);
+}
+
+static guint64
+cancel_key (guint32 pid,
+            guint32 secret)
+{
+  return ((guint64) pid << 32) | secret;
+}
+
+void
+_vigil_engine_register_cancel (VigilEngine  *self,
+                               VigilSession *session,
+                               guint32       pid,
+                               guint32       secret)
+{
+  guint64 *key = g_new (guint64, 1);
+
+  g_assert (VIGIL_IS_ENGINE_THREAD ());
+  *key = cancel_key (pid, secret);
+  g_hash_table_replace (self->cancel_keys, key, session);
+}
+
+void
+_vigil_engine_unregister_cancel (VigilEngine *self,
+                                 guint32      pid,
+                                 guint32      secret)
+{
+  guint64 key = cancel_key (pid, secret);
+
+  g_assert (VIGIL_IS_ENGINE_THREAD ());
+  g_hash_table_remove (self->cancel_keys, &key);
+}
+
+VigilSession *
+_vigil_engine_find_cancel (VigilEngine *self,
+                           guint32      pid,
+                           guint32      secret)
+{
+  guint64 key = cancel_key (pid, secret);
+
+  g_assert (VIGIL_IS_ENGINE_THREAD ());
+  return g_hash_table_lookup (self->cancel_keys, &key);
+}
+
+guint
+_vigil_engine_auth_failed (VigilEngine *self,
+                           const char  *name)
+{
+  gint64 now = g_get_monotonic_time ();
+  AuthFailures *f = g_hash_table_lookup (self->auth_failures, name);
+  guint delay;
+
+  g_assert (VIGIL_IS_ENGINE_THREAD ());
+  if (f == NULL)
+    {
+      f = g_new0 (AuthFailures, 1);
+      g_hash_table_insert (self->auth_failures, g_strdup (name), f);
+    }
+  if (now - f->last > AUTH_FAILURE_FORGET)
+    f->count = 0;
+  f->last = now;
+  f->count = MIN (f->count + 1, 16);
+  delay = AUTH_DELAY_BASE_MS << MIN (f->count - 1, 5);
+  return MIN (delay, AUTH_DELAY_MAX_MS);
+}
+
+void
+_vigil_engine_auth_succeeded (VigilEngine *self,
+                              const char  *name)
+{
+  g_assert (VIGIL_IS_ENGINE_THREAD ());
+  g_hash_table_remove (self->auth_failures, name);
+}
+
+GMainContext *
+_vigil_engine_get_context (VigilEngine *self)
+{
+  return self->context;
+}
+
+VigilStore *
+_vigil_engine_get_store (VigilEngine *self)
+{
+  return self->store;
+}
+
+SSL_CTX *
+_vigil_engine_get_tls_context (VigilEngine *self)
+{
+  return self->tls;
+}
+
+guint
+_vigil_engine_get_startup_timeout (VigilEngine *self)
+{
+  return self->startup_timeout;
+}
+
+const char *
+_vigil_engine_lookup_connection (VigilEngine *self,
+                                 const char  *name)
+{
+  return g_hash_table_lookup (self->connections, name);
+}
+
+/* ---- the thread ---------------------------------------------------------------------- */
+
+static void
+attach_listener (VigilEngine *self,
+                 GSocket     *listener)
+{
+  g_autoptr(GSource) source = NULL;
+
+  if (listener == NULL)
+    return;
+  source = g_socket_create_source (listener, G_IO_IN, NULL);
+  g_source_set_callback (source, G_SOURCE_FUNC (listener_ready_cb), self, NULL);
+  g_source_attach (source, self->context);
+}
+
+static void
+close_all_sessions (VigilEngine *self)
+{
+  g_autoptr(GList) all = g_hash_table_get_keys (self->sessions);
+
+  for (GList *l = all; l != NULL; l = l->next)
+    vigil_session_close (l->data, "Vigil is shutting down");
+}
+
+static gpointer
+engine_thread_main (gpointer data)
+{
+  VigilEngine *self = data;
+
+  g_private_set (&engine_thread_flag, GINT_TO_POINTER (1));
+  g_main_context_push_thread_default (self->context);
+  attach_listener (self, self->tcp_listener);
+  attach_listener (self, self->unix_listener);
+  while (!g_atomic_int_get (&self->stopping))
+    g_main_context_iteration (self->context, TRUE);
+  close_all_sessions (self);
+  /* Let the last callbacks (closing upstreams) run before the context goes. */
+  while (g_main_context_iteration (self->context, FALSE))
+    ;
+  g_main_context_pop_thread_default (self->context);
+  return NULL;
+}
+
+/* ---- listening ----------------------------------------------------------------------- */
+
+static GSocket *
+listen_tcp (VigilEngine  *self,
+            GError      **error)
+{
+  g_autoptr(GInetAddress) addr = g_inet_address_new_from_string (self->listen_host);
+  g_autoptr(GSocketAddress) sa = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  if (addr == NULL)
+    {
+      g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_INVALID,
+                   "listen address \"%s\" is not an IP address", self->listen_host);
+      return NULL;
+    }
+  socket = g_socket_new (g_inet_address_get_family (addr), G_SOCKET_TYPE_STREAM,
+                         G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL)
+    return NULL;
+  sa = g_inet_socket_address_new (addr, self->port);
+  /* allow_reuse sets SO_REUSEADDR: restarts need not wait for TIME_WAIT to pass. */
+  if (!g_socket_bind (socket, sa, TRUE, error) || !g_socket_listen (socket, error))
+    return NULL;
+  bound = g_socket_get_local_address (socket, error);
+  if (bound == NULL)
+    return NULL;
+  self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_socket_set_blocking (socket, FALSE);
+  return g_steal_pointer (&socket);
+}
+
+static GSocket *
+listen_unix (VigilEngine  *self,
+             GError      **error)
+{
+  g_autoptr(GSocketAddress) sa = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  g_autofree char *name = g_strdup_printf (".s.PGSQL.%u", self->port);
+
+  if (g_mkdir_with_parents (self->socket_dir, 0700) != 0)
+    {
+      g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_FAILED, "cannot create %s: %s",
+                   self->socket_dir, g_strerror (errno));
+      return NULL;
+    }
+  self->socket_path = g_build_filename (self->socket_dir, name, NULL);
+  /* A socket file left behind by a crash; a live server still holds the TCP port. */
+  g_unlink (self->socket_path);
+  socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, 0, error);
+  if (socket == NULL)
+    return NULL;
+  sa = g_unix_socket_address_new (self->socket_path);
+  if (!g_socket_bind (socket, sa, FALSE, error) || !g_socket_listen (socket, error))
+    return NULL;
+  g_socket_set_blocking (socket, FALSE);
+  return g_steal_pointer (&socket);
+}
+
+/* ---- GObject ------------------------------------------------------------------------- */
+
+static void
+vigil_engine_finalize (GObject *object)
+{
+  VigilEngine *self = VIGIL_ENGINE (object);
+
+  vigil_engine_stop (self);
+  if (self->socket_path != NULL)
+    g_unlink (self->socket_path);
+  g_clear_object (&self->tcp_listener);
+  g_clear_object (&self->unix_listener);
+  g_clear_object (&self->store);
+  g_clear_pointer (&self->connections, g_hash_table_unref);
+  g_clear_pointer (&self->sessions, g_hash_table_unref);
+  g_clear_pointer (&self->cancel_keys, g_hash_table_unref);
+  g_clear_pointer (&self->auth_failures, g_hash_table_unref);
+  g_clear_pointer (&self->tls, SSL_CTX_free);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_free (self->listen_host);
+  g_free (self->socket_dir);
+  g_free (self->socket_path);
+
+  G_OBJECT_CLASS (vigil_engine_parent_class)->finalize (object);
+}
+
+static void
+vigil_engine_class_init (VigilEngineClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = vigil_engine_finalize;
+}
+
+static void
+vigil_engine_init (VigilEngine *self)
+{
+  self->connections = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->sessions = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) vigil_session_unref, NULL);
+  self->cancel_keys = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->auth_failures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->listen_host = g_strdup (VIGIL_DEFAULT_LISTEN_HOST);
+  self->port = VIGIL_DEFAULT_PORT;
+  self->socket_dir = g_build_filename (g_get_user_runtime_dir (), "vigil", NULL);
+  self->startup_timeout = 30;
+  self->context = g_main_context_new ();
+}
+
+/* ---- public -------------------------------------------------------------------------- */
+
+VigilEngine *
+vigil_engine_new (VigilStore *store)
+{
+  VigilEngine *self;
+
+  g_return_val_if_fail (VIGIL_IS_STORE (store), NULL);
+
+  self = g_object_new (VIGIL_TYPE_ENGINE, NULL);
+  self->store = g_object_ref (store);
+  return self;
+}
+
+gboolean
+vigil_engine_add_connection (VigilEngine  *self,
+                             const char   *name,
+                             const char   *conninfo,
+                             GError      **error)
+{
+  g_return_val_if_fail (VIGIL_IS_ENGINE (self), FALSE);
+  g_return_val_if_fail (self->thread == NULL, FALSE);
+
+  if (name == NULL || *name == '\0')
+    {
+      g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_INVALID,
+                   "a connection needs a name: give the upstream conninfo a dbname");
+      return FALSE;
+    }
+  if (g_hash_table_contains (self->connections, name))
+    {
+      g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_EXISTS,
+                   "connection \"%s\" is defined twice", name);
+      return FALSE;
+    }
+  g_hash_table_insert (self->connections, g_strdup (name), g_strdup (conninfo));
+  return TRUE;
+}
+
+gboolean
+vigil_engine_set_listen (VigilEngine  *self,
+                         const char   *host_port,
+                         GError      **error)
+{
+  g_autofree char *host = NULL;
+  const char *colon;
+  guint64 port;
+
+  g_return_val_if_fail (VIGIL_IS_ENGINE (self), FALSE);
+
+  colon = strrchr (host_port, ':');
+  if (colon == NULL || colon == host_port ||
+      !g_ascii_string_to_unsigned (colon + 1, 10, 0, 65535, &port, NULL))
+    {
+      g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_INVALID,
+                   "listen address \"%s\" is not HOST:PORT", host_port);
+      return FALSE;
+    }
+  host = g_strndup (host_port, colon - host_port);
+  if (host[0] == '[' && host[strlen (host) - 1] == ']')
+    {
+      host[strlen (host) - 1] = '\0';
+      vigil_set_str (&self->listen_host, host + 1);
+    }
+  else
+    vigil_set_str (&self->listen_host, host);
+  self->port = (guint16) port;
+  return TRUE;
+}
+
+void
+vigil_engine_set_socket_dir (VigilEngine *self,
+                             const char  *dir)
+{
+  g_return_if_fail (VIGIL_IS_ENGINE (self));
+  vigil_set_str (&self->socket_dir, dir);
+}
+
+gboolean
+vigil_engine_set_tls (VigilEngine  *self,
+                      const char   *cert_file,
+                      const char   *key_file,
+                      GError      **error)
+{
+  SSL_CTX *ctx;
+
+  g_return_val_if_fail (VIGIL_IS_ENGINE (self), FALSE);
+
+  ctx = vigil_tls_server_context_new (cert_file, key_file, error);
+  if (ctx == NULL)
+    return FALSE;
+  g_clear_pointer (&self->tls, SSL_CTX_free);
+  self->tls = ctx;
+  return TRUE;
+}
+
+void
+vigil_engine_set_startup_timeout (VigilEngine *self,
+                                  guint        seconds)
+{
+  g_return_if_fail (VIGIL_IS_ENGINE (self));
+  self->startup_timeout = MAX (seconds, 1);
+}
+
+gboolean
+vigil_engine_start (VigilEngine  *self,
+                    GError      **error)
+{
+  g_return_val_if_fail (VIGIL_IS_ENGINE (self), FALSE);
+  g_return_val_if_fail (self->thread == NULL, FALSE);
+
+  self->tcp_listener = listen_tcp (self, error);
+  if (self->tcp_listener == NULL)
+    return FALSE;
+  if (self->socket_dir != NULL && *self->socket_dir != '\0')
+    {
+      self->unix_listener = listen_unix (self, error);
+      if (self->unix_listener == NULL)
+        return FALSE;
+    }
+  self->thread = g_thread_new ("vigil-engine", engine_thread_main, self);
+  return TRUE;
+}
+
+void
+vigil_engine_stop (VigilEngine *self)
+{
+  g_return_if_fail (VIGIL_IS_ENGINE (self));
+
+  if (self->thread == NULL)
+    return;
+  g_atomic_int_set (&self->stopping, 1);
+  g_main_context_wakeup (self->context);
+  g_thread_join (g_steal_pointer (&self->thread));
+}
+
+guint16
+vigil_engine_get_port (VigilEngine *self)
+{
+  return self->port;
+}
+
+const char *
+vigil_engine_get_listen_host (VigilEngine *self)
+{
+  return self->listen_host;
+}
+
+const char *
+vigil_engine_get_socket_path (VigilEngine *self)
+{
+  return self->socket_path;
+}

@@ -27,6 +27,21 @@ const char *vigil_identity_kind_to_string   (VigilIdentityKind kind);
 gboolean    vigil_identity_kind_from_string (const char        *str,
                                              VigilIdentityKind *out_kind);
 
+/* Replaces *STR_POINTER with a copy of NEW_STR (GLib 2.76's g_set_str, for 2.74). */
+static inline gboolean
+vigil_set_str (char       **str_pointer,
+               const char  *new_str)
+{
+  char *copy;
+
+  if (*str_pointer == new_str || g_strcmp0 (*str_pointer, new_str) == 0)
+    return FALSE;
+  copy = g_strdup (new_str);
+  g_free (*str_pointer);
+  *str_pointer = copy;
+  return TRUE;
+}
+
 #define VIGIL_ERROR (vigil_error_quark ())
 GQuark vigil_error_quark (void);
 

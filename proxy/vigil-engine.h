@@ -1,0 +1,47 @@
+/* vigil-engine.h: the proxy engine, running on its own thread.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib-object.h>
+
+#include "vigil-store.h"
+
+G_BEGIN_DECLS
+
+#define VIGIL_TYPE_ENGINE (vigil_engine_get_type ())
+G_DECLARE_FINAL_TYPE (VigilEngine, vigil_engine, VIGIL, ENGINE, GObject)
+
+#define VIGIL_DEFAULT_LISTEN_HOST "127.0.0.1"
+#define VIGIL_DEFAULT_PORT        6543
+
+VigilEngine *vigil_engine_new              (VigilStore   *store);
+/* Configuration: before vigil_engine_start() only. */
+gboolean     vigil_engine_add_connection   (VigilEngine  *self,
+                                            const char   *name,
+                                            const char   *conninfo,
+                                            GError      **error);
+gboolean     vigil_engine_set_listen       (VigilEngine  *self,
+                                            const char   *host_port,
+                                            GError      **error);
+void         vigil_engine_set_socket_dir   (VigilEngine  *self,
+                                            const char   *dir);
+gboolean     vigil_engine_set_tls          (VigilEngine  *self,
+                                            const char   *cert_file,
+                                            const char   *key_file,
+                                            GError      **error);
+void         vigil_engine_set_startup_timeout (VigilEngine *self,
+                                               guint        seconds);
+
+/* Binds the sockets (errors are reported here) and starts the engine thread. */
+gboolean     vigil_engine_start            (VigilEngine  *self,
+                                            GError      **error);
+/* Closes every session and joins the engine thread. */
+void         vigil_engine_stop             (VigilEngine  *self);
+guint16      vigil_engine_get_port         (VigilEngine  *self);
+const char  *vigil_engine_get_listen_host  (VigilEngine  *self);
+/* The Unix socket's path, or NULL when there is none. */
+const char  *vigil_engine_get_socket_path  (VigilEngine  *self);
+
+G_END_DECLS
