@@ -4,6 +4,8 @@
  */
 #pragma once
 
+#include <glib-object.h>
+
 #include "vigil-types.h"
 
 G_BEGIN_DECLS

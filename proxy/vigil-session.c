@@ -127,7 +127,9 @@ vigil_session_close (VigilSession *self,
       g_source_destroy (self->source);
       g_clear_pointer (&self->source, g_source_unref);
     }
-  g_socket_close (self->socket, NULL);
+  /* Shut down, not close: a worker may still be reading the peer's credentials off this
+   * fd, and a closed fd number could be reused by the next client meanwhile. */
+  g_socket_shutdown (self->socket, TRUE, TRUE, NULL);
   log_session_end (self);
   _vigil_engine_session_closed (self->engine, self);
 }
