@@ -18,6 +18,8 @@ typedef struct
 static const VigilctlCommand commands[] = {
   { "serve",    vigilctl_serve_main,    "run the proxy" },
   { "identity", vigilctl_identity_main, "add, list or revoke identities" },
+  { "audit",    vigilctl_audit_main,    "tail, verify and export the audit log" },
+  { "policy",   vigilctl_policy_main,   "list, import or export the policy" },
 };
 
 char *

@@ -18,7 +18,9 @@ G_BEGIN_DECLS
 /* --data-dir DIR, else $VIGIL_DATA_DIR, else $XDG_DATA_HOME/vigil. */
 char *vigilctl_resolve_data_dir (const char *option_value);
 
+int   vigilctl_audit_main       (int argc, char **argv);
 int   vigilctl_identity_main    (int argc, char **argv);
+int   vigilctl_policy_main      (int argc, char **argv);
 int   vigilctl_serve_main       (int argc, char **argv);
 
 G_END_DECLS

@@ -424,8 +424,12 @@ _vigil_session_pump (VigilSession *self)
   if (self->state == SESSION_TLS_HANDSHAKE)
     _vigil_session_continue_tls (self);
   if (self->state != SESSION_CLOSED && self->state != SESSION_TLS_HANDSHAKE)
+    pump_client_reads (self);
+  /* An SSLRequest just read: its 'S' goes out in clear, then the handshake starts. */
+  if (self->state == SESSION_TLS_HANDSHAKE)
+    _vigil_session_continue_tls (self);
+  if (self->state != SESSION_CLOSED && self->state != SESSION_TLS_HANDSHAKE)
     {
-      pump_client_reads (self);
       if (self->state != SESSION_CLOSED && self->server != NULL)
         pump_server_reads (self);
       if (self->state != SESSION_CLOSED)
