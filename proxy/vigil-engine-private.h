@@ -6,6 +6,7 @@
 
 #include <openssl/ssl.h>
 
+#include "vigil-audit-record.h"
 #include "vigil-engine.h"
 #include "vigil-types.h"
 
@@ -36,6 +37,8 @@ guint         _vigil_engine_auth_failed        (VigilEngine  *self,
                                                 const char   *name);
 void          _vigil_engine_auth_succeeded     (VigilEngine  *self,
                                                 const char   *name);
+void          _vigil_engine_emit_event         (VigilEngine            *self,
+                                                const VigilAuditRecord *record);
 void          _vigil_engine_session_closed     (VigilEngine  *self,
                                                 VigilSession *session);
 

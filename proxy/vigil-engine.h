@@ -6,6 +6,7 @@
 
 #include <glib-object.h>
 
+#include "vigil-audit-record.h"
 #include "vigil-store.h"
 
 G_BEGIN_DECLS
@@ -39,6 +40,17 @@ gboolean     vigil_engine_start            (VigilEngine  *self,
                                             GError      **error);
 /* Closes every session and joins the engine thread. */
 void         vigil_engine_stop             (VigilEngine  *self);
+/* Live statement events for a console: FUNC runs on CONTEXT with batches (at most one
+ * batch per ~50 ms frame) of VigilAuditRecord, masked, as the client saw them. A record
+ * appears when the statement arrives (rows/duration -1) and again, same id, with its
+ * outcome. The array and records belong to the engine; copy what you keep. */
+typedef void (*VigilEngineEventsFunc) (GPtrArray *records,
+                                       gpointer   user_data);
+void         vigil_engine_set_event_sink   (VigilEngine           *self,
+                                            GMainContext          *context,
+                                            VigilEngineEventsFunc  func,
+                                            gpointer               user_data);
+
 guint16      vigil_engine_get_port         (VigilEngine  *self);
 const char  *vigil_engine_get_listen_host  (VigilEngine  *self);
 /* The Unix socket's path, or NULL when there is none. */
