@@ -1,3 +1,315 @@
-/* placeholder */
+/* vigilctl-audit.c: `vigilctl audit tail|verify` (export and verify-bundle come later).
+ *
+ * Reads the log with its own read-only connection, so it works beside a running proxy.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <glib-unix.h>
+
+#include "vigil-audit-read.h"
 #include "vigilctl.h"
-int vigilctl_audit_main (int argc, char **argv) { return 2; }
+
+#define TAIL_DEFAULT_LINES   20
+#define FOLLOW_INTERVAL_MS   200
+#define STATEMENT_WIDTH      80
+
+typedef struct
+{
+  const char *name;
+  int       (*run) (int argc, char **argv);
+  const char *summary;
+} AuditCommand;
+
+typedef struct
+{
+  GMainLoop  *loop;
+  char       *data_dir;
+  gboolean    json;
+  gint64      last_id;
+  int         status;
+} Follow;
+
+static int audit_tail          (int argc, char **argv);
+static int audit_verify        (int argc, char **argv);
+static int audit_not_yet       (int argc, char **argv);
+
+static const AuditCommand audit_commands[] = {
+  { "tail",          audit_tail,    "print the newest records ([--follow] [--json] [-n N])" },
+  { "verify",        audit_verify,  "walk the hash chain; exit 1 at the first bad record" },
+  { "export",        audit_not_yet, "write a signed bundle (not yet available)" },
+  { "verify-bundle", audit_not_yet, "check a signed bundle (not yet available)" },
+};
+
+static char    *opt_data_dir;
+static gboolean opt_follow;
+static gboolean opt_json;
+static int      opt_lines = TAIL_DEFAULT_LINES;
+
+static const GOptionEntry data_dir_entries[] = {
+  { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_data_dir, "Vigil's data directory", "DIR" },
+  { NULL }
+};
+
+static const GOptionEntry tail_entries[] = {
+  { "follow", 'f', 0, G_OPTION_ARG_NONE, &opt_follow, "Keep printing new records", NULL },
+  { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "One JSON object per line", NULL },
+  { "lines", 'n', 0, G_OPTION_ARG_INT, &opt_lines, "Print the newest N records", "N" },
+  { NULL }
+};
+
+static int
+fail (const char *message)
+{
+  fprintf (stderr, "vigilctl: %s\n", message);
+  return VIGILCTL_EXIT_ERROR;
+}
+
+static gboolean
+parse_options (int                *argc,
+               char             ***argv,
+               const char         *parameters,
+               const GOptionEntry *extra_entries)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new (parameters);
+  g_autoptr(GError) error = NULL;
+
+  g_option_context_add_main_entries (context, data_dir_entries, NULL);
+  if (extra_entries != NULL)
+    g_option_context_add_main_entries (context, extra_entries, NULL);
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      fail (error->message);
+      return FALSE;
+    }
+  if (*argc > 1)
+    {
+      fprintf (stderr, "vigilctl: unexpected argument '%s'\n", (*argv)[1]);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* One line, control characters flattened so a statement cannot forge extra lines. */
+static char *
+shorten_statement (const char *statement)
+{
+  g_autofree char *flat = g_strdup (statement != NULL ? statement : "");
+  const char *end;
+  glong chars;
+
+  if (!g_utf8_validate (flat, -1, NULL))
+    {
+      char *valid = g_utf8_make_valid (flat, -1);
+
+      g_free (flat);
+      flat = valid;
+    }
+  for (char *p = flat; *p != '\0'; p++)
+    if ((guchar) *p < 0x20 || *p == 0x7f)
+      *p = ' ';
+  g_strstrip (flat);
+  chars = g_utf8_strlen (flat, -1);
+  if (chars <= STATEMENT_WIDTH)
+    return g_steal_pointer (&flat);
+  end = g_utf8_offset_to_pointer (flat, STATEMENT_WIDTH - 1);
+  return g_strdup_printf ("%.*s…", (int) (end - flat), flat);
+}
+
+static void
+print_human (const VigilAuditRecord *record)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (record->time_us / G_USEC_PER_SEC);
+  g_autofree char *time = dt != NULL ? g_date_time_format (dt, "%F %T") : g_strdup ("?");
+  g_autofree char *statement = shorten_statement (record->statement);
+  g_autofree char *rows = record->rows >= 0
+                          ? g_strdup_printf ("%" G_GINT64_FORMAT, record->rows) : g_strdup ("-");
+  g_autofree char *duration = record->duration_us >= 0
+                              ? g_strdup_printf ("%.3fms", record->duration_us / 1000.0)
+                              : g_strdup ("-");
+  g_autofree char *process = g_strdup_printf ("%d/%s", record->pid,
+                                              record->exe != NULL
+                                              ? record->exe : "?");
+
+  printf ("%s %-12s %-24s %-12s %-6s %-10s %6s %10s %s%s%s\n", time,
+          record->identity != NULL ? record->identity : "?", process,
+          record->connection != NULL ? record->connection : "?",
+          record->decision != NULL ? record->decision : "?",
+          record->class != NULL ? record->class : "?", rows, duration, statement,
+          record->error_sqlstate != NULL ? "  ERROR " : "",
+          record->error_sqlstate != NULL ? record->error_sqlstate : "");
+}
+
+static gboolean
+print_new (const char  *data_dir,
+           guint        limit,
+           gint64      *last_id,
+           gboolean     json,
+           GError     **error)
+{
+  g_autoptr(GPtrArray) records = vigil_audit_read_latest (data_dir, limit, *last_id, error);
+
+  if (records == NULL)
+    return FALSE;
+  for (guint i = 0; i < records->len; i++)
+    {
+      const VigilAuditRecord *record = g_ptr_array_index (records, i);
+
+      if (json)
+        {
+          g_autofree char *line = vigil_audit_record_to_json (record);
+
+          printf ("%s\n", line);
+        }
+      else
+        {
+          print_human (record);
+        }
+      *last_id = MAX (*last_id, record->id);
+    }
+  fflush (stdout);
+  return TRUE;
+}
+
+static gboolean
+poll_cb (gpointer data)
+{
+  Follow *follow = data;
+  g_autoptr(GError) error = NULL;
+
+  if (print_new (follow->data_dir, 0, &follow->last_id, follow->json, &error))
+    return G_SOURCE_CONTINUE;
+  follow->status = fail (error->message);
+  g_main_loop_quit (follow->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+signalled_cb (gpointer data)
+{
+  Follow *follow = data;
+
+  g_main_loop_quit (follow->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+follow_log (Follow *follow)
+{
+  guint poll_id, int_id, term_id;
+
+  follow->loop = g_main_loop_new (NULL, FALSE);
+  poll_id = g_timeout_add (FOLLOW_INTERVAL_MS, poll_cb, follow);
+  int_id = g_unix_signal_add (SIGINT, signalled_cb, follow);
+  term_id = g_unix_signal_add (SIGTERM, signalled_cb, follow);
+  g_main_loop_run (follow->loop);
+  g_source_remove (int_id);
+  g_source_remove (term_id);
+  if (follow->status == VIGILCTL_EXIT_OK)
+    g_source_remove (poll_id);
+  g_main_loop_unref (follow->loop);
+  return follow->status;
+}
+
+static int
+audit_tail (int    argc,
+            char **argv)
+{
+  g_autofree char *data_dir = NULL;
+  g_autoptr(GError) error = NULL;
+  Follow follow = { 0 };
+
+  if (!parse_options (&argc, &argv, "- print the newest audit records", tail_entries))
+    return VIGILCTL_EXIT_ERROR;
+  if (opt_lines < 0)
+    return fail ("-n must be 0 or more");
+  data_dir = vigilctl_resolve_data_dir (opt_data_dir);
+  /* -n 0 with --follow: only what comes next. */
+  if (opt_lines == 0 && opt_follow)
+    {
+      g_autoptr(GPtrArray) newest = vigil_audit_read_latest (data_dir, 1, 0, &error);
+
+      if (newest == NULL)
+        return fail (error->message);
+      if (newest->len > 0)
+        follow.last_id = ((VigilAuditRecord *) g_ptr_array_index (newest, 0))->id;
+    }
+  else if (!print_new (data_dir, opt_lines > 0 ? (guint) opt_lines : 0, &follow.last_id,
+                       opt_json, &error))
+    {
+      return fail (error->message);
+    }
+  if (!opt_follow)
+    return VIGILCTL_EXIT_OK;
+  follow.data_dir = data_dir;
+  follow.json = opt_json;
+  return follow_log (&follow);
+}
+
+static int
+audit_verify (int    argc,
+              char **argv)
+{
+  g_autofree char *data_dir = NULL;
+  g_autofree char *head = NULL;
+  g_autofree char *reason = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 entries = 0, first_bad = 0;
+
+  if (!parse_options (&argc, &argv, "- check the audit log's hash chain", NULL))
+    return VIGILCTL_EXIT_ERROR;
+  data_dir = vigilctl_resolve_data_dir (opt_data_dir);
+  if (vigil_audit_verify_full (data_dir, &entries, &head, &first_bad, &reason, &error))
+    {
+      printf ("audit log intact: %" G_GINT64_FORMAT " entries, head %s\n", entries, head);
+      return VIGILCTL_EXIT_OK;
+    }
+  if (!g_error_matches (error, VIGIL_AUDIT_VERIFY_ERROR, VIGIL_AUDIT_VERIFY_ERROR_BROKEN))
+    return fail (error->message);
+  if (first_bad > 0)
+    {
+      printf ("first bad record: id %" G_GINT64_FORMAT ": %s\n", first_bad, reason);
+      fprintf (stderr, "vigilctl: audit log NOT intact: first bad record: id %"
+               G_GINT64_FORMAT ": %s\n", first_bad, reason);
+    }
+  else
+    {
+      printf ("audit log not verifiable: %s\n", reason);
+      fprintf (stderr, "vigilctl: audit log NOT intact: %s\n", reason);
+    }
+  return VIGILCTL_EXIT_FAILED;
+}
+
+static int
+audit_not_yet (int    argc,
+               char **argv)
+{
+  fprintf (stderr, "vigilctl: audit %s: not yet available\n", argv[0]);
+  return VIGILCTL_EXIT_ERROR;
+}
+
+static int
+print_usage (FILE *out)
+{
+  fprintf (out, "Usage: vigilctl audit COMMAND [--data-dir DIR]\n\nCommands:\n");
+  for (gsize i = 0; i < G_N_ELEMENTS (audit_commands); i++)
+    fprintf (out, "  %-14s %s\n", audit_commands[i].name, audit_commands[i].summary);
+  return out == stdout ? VIGILCTL_EXIT_OK : VIGILCTL_EXIT_ERROR;
+}
+
+int
+vigilctl_audit_main (int    argc,
+                     char **argv)
+{
+  if (argc < 2)
+    return print_usage (stderr);
+  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
+    return print_usage (stdout);
+  for (gsize i = 0; i < G_N_ELEMENTS (audit_commands); i++)
+    if (strcmp (argv[1], audit_commands[i].name) == 0)
+      return audit_commands[i].run (argc - 1, argv + 1);
+  fprintf (stderr, "vigilctl: unknown audit command '%s'\n", argv[1]);
+  return print_usage (stderr);
+}

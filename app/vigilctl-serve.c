@@ -21,6 +21,7 @@ typedef struct
   char  *tls_cert;
   char  *tls_key;
   int    startup_timeout;
+  int    approval_timeout;
 } ServeOptions;
 
 static void serve_options_clear (ServeOptions *o);
@@ -80,6 +81,8 @@ configure_engine (VigilEngine   *engine,
     return FALSE;
   if (o->socket_dir != NULL)
     vigil_engine_set_socket_dir (engine, o->socket_dir);
+  if (o->approval_timeout > 0)
+    vigil_engine_set_approval_timeout (engine, (guint) o->approval_timeout);
   if (o->startup_timeout > 0)
     vigil_engine_set_startup_timeout (engine, (guint) o->startup_timeout);
   if ((o->tls_cert == NULL) != (o->tls_key == NULL))
@@ -166,6 +169,9 @@ vigilctl_serve_main (int    argc,
       "PEM private key for TLS toward clients", "FILE" },
     { "startup-timeout", 0, 0, G_OPTION_ARG_INT, &o.startup_timeout,
       "Seconds a client has to log in (default 30)", "SECONDS" },
+    { "approval-timeout", 0, 0, G_OPTION_ARG_INT, &o.approval_timeout,
+      "Seconds a held statement waits for a decision before it is denied (default 300)",
+      "SECONDS" },
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &o.data_dir,
       "Vigil's data directory", "DIR" },
     G_OPTION_ENTRY_NULL

@@ -20,6 +20,7 @@ static const VigilctlCommand commands[] = {
   { "identity", vigilctl_identity_main, "add, list or revoke identities" },
   { "audit",    vigilctl_audit_main,    "tail, verify and export the audit log" },
   { "policy",   vigilctl_policy_main,   "list, import or export the policy" },
+  { "approvals", vigilctl_approvals_main, "list, approve or deny held statements" },
 };
 
 char *
@@ -40,7 +41,7 @@ print_usage (FILE *out)
 {
   fprintf (out, "Usage: vigilctl COMMAND [OPTIONS]\n\nCommands:\n");
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf (out, "  %-11s %s\n", commands[i].name, commands[i].summary);
   fprintf (out, "\nEvery command takes --data-dir DIR (or VIGIL_DATA_DIR).\n");
   return out == stdout ? VIGILCTL_EXIT_OK : VIGILCTL_EXIT_ERROR;
 }

@@ -18,6 +18,7 @@ G_BEGIN_DECLS
 /* --data-dir DIR, else $VIGIL_DATA_DIR, else $XDG_DATA_HOME/vigil. */
 char *vigilctl_resolve_data_dir (const char *option_value);
 
+int   vigilctl_approvals_main   (int argc, char **argv);
 int   vigilctl_audit_main       (int argc, char **argv);
 int   vigilctl_identity_main    (int argc, char **argv);
 int   vigilctl_policy_main      (int argc, char **argv);

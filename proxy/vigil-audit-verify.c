@@ -1,1 +1,575 @@
-/* placeholder: being written */
+/* vigil-audit-verify.c: the chain's canonical encoding, audit.head, and the readers.
+ *
+ * The writer (vigil-audit.c) and the verifier share the encoding below so that both
+ * hash exactly the same bytes. See vigil-audit.c's top comment for the format.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <string.h>
+
+#include <glib/gstdio.h>
+#include <openssl/evp.h>
+
+#include "vigil-audit-private.h"
+#include "vigil-audit-read.h"
+
+#define HEAD_MAGIC      "vigil-audit-head 1"
+#define ENCODING_DOMAIN "vigil-audit-entry-v1"
+
+G_DEFINE_QUARK (vigil-audit-verify-error-quark, vigil_audit_verify_error)
+
+typedef struct
+{
+  gint64  entries;
+  char   *hash;
+  gint64  first_bad_id;
+  char   *reason;
+} VerifyState;
+
+/* Encoding */
+
+void
+_vigil_audit_value_set_int (VigilAuditValue *value,
+                            gint64           i)
+{
+  memset (value, 0, sizeof *value);
+  value->type = 'I';
+  value->i = i;
+}
+
+void
+_vigil_audit_value_set_text (VigilAuditValue *value,
+                             const char      *text)
+{
+  memset (value, 0, sizeof *value);
+  value->type = text != NULL ? 'T' : 'N';
+  value->data = (const guint8 *) text;
+  value->len = text != NULL ? strlen (text) : 0;
+}
+
+void
+_vigil_audit_entry_from_row (VigilAuditEntry *entry,
+                             sqlite3_stmt    *stmt,
+                             int              first)
+{
+  for (int i = 0; i < VIGIL_AUDIT_N_FIELDS; i++)
+    {
+      VigilAuditValue *value = &entry->v[i];
+      int column = first + i;
+
+      memset (value, 0, sizeof *value);
+      switch (sqlite3_column_type (stmt, column))
+        {
+        case SQLITE_INTEGER:
+          value->type = 'I';
+          value->i = sqlite3_column_int64 (stmt, column);
+          break;
+        case SQLITE_FLOAT:
+          value->type = 'F';
+          value->f = sqlite3_column_double (stmt, column);
+          break;
+        case SQLITE_TEXT:
+          value->type = 'T';
+          value->data = sqlite3_column_text (stmt, column);
+          value->len = sqlite3_column_bytes (stmt, column);
+          break;
+        case SQLITE_BLOB:
+          value->type = 'B';
+          value->data = sqlite3_column_blob (stmt, column);
+          value->len = sqlite3_column_bytes (stmt, column);
+          break;
+        default:
+          value->type = 'N';
+        }
+    }
+}
+
+static void
+put_u64 (EVP_MD_CTX *ctx,
+         guint64     v)
+{
+  guint8 be[8];
+
+  for (int i = 7; i >= 0; i--, v >>= 8)
+    be[i] = v & 0xff;
+  EVP_DigestUpdate (ctx, be, sizeof be);
+}
+
+static void
+put_value (EVP_MD_CTX            *ctx,
+           const VigilAuditValue *value)
+{
+  guint64 bits;
+
+  EVP_DigestUpdate (ctx, &value->type, 1);
+  switch (value->type)
+    {
+    case 'I':
+      put_u64 (ctx, (guint64) value->i);
+      break;
+    case 'F':
+      memcpy (&bits, &value->f, sizeof bits);
+      put_u64 (ctx, bits);
+      break;
+    case 'T':
+    case 'B':
+      put_u64 (ctx, value->len);
+      if (value->len > 0)
+        EVP_DigestUpdate (ctx, value->data, value->len);
+      break;
+    default:
+      break;
+    }
+}
+
+static gboolean
+hex_to_hash (const char *hex,
+             guint8     *out)
+{
+  if (hex == NULL || strlen (hex) != VIGIL_AUDIT_HEX_LEN)
+    return FALSE;
+  for (int i = 0; i < VIGIL_AUDIT_HASH_LEN; i++)
+    {
+      int hi = g_ascii_xdigit_value (hex[2 * i]);
+      int lo = g_ascii_xdigit_value (hex[2 * i + 1]);
+
+      if (hi < 0 || lo < 0 || g_ascii_isupper (hex[2 * i]) || g_ascii_isupper (hex[2 * i + 1]))
+        return FALSE;
+      out[i] = (guint8) (hi << 4 | lo);
+    }
+  return TRUE;
+}
+
+gboolean
+_vigil_audit_entry_hash (const VigilAuditEntry *entry,
+                         const char            *prev_hex,
+                         char                  *hex_out)
+{
+  static const char digits[] = "0123456789abcdef";
+  guint8 prev[VIGIL_AUDIT_HASH_LEN];
+  guint8 digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_len = 0;
+  EVP_MD_CTX *ctx;
+
+  if (!hex_to_hash (prev_hex, prev))
+    return FALSE;
+  ctx = EVP_MD_CTX_new ();
+  EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL);
+  EVP_DigestUpdate (ctx, ENCODING_DOMAIN, sizeof ENCODING_DOMAIN);  /* with its NUL */
+  EVP_DigestUpdate (ctx, prev, sizeof prev);
+  put_u64 (ctx, VIGIL_AUDIT_N_FIELDS);
+  for (int i = 0; i < VIGIL_AUDIT_N_FIELDS; i++)
+    put_value (ctx, &entry->v[i]);
+  EVP_DigestFinal_ex (ctx, digest, &digest_len);
+  EVP_MD_CTX_free (ctx);
+
+  g_assert (digest_len == VIGIL_AUDIT_HASH_LEN);
+  for (int i = 0; i < VIGIL_AUDIT_HASH_LEN; i++)
+    {
+      hex_out[2 * i] = digits[digest[i] >> 4];
+      hex_out[2 * i + 1] = digits[digest[i] & 0xf];
+    }
+  hex_out[VIGIL_AUDIT_HEX_LEN] = '\0';
+  return TRUE;
+}
+
+/* audit.head */
+
+gboolean
+_vigil_audit_head_write (const char  *data_dir,
+                         gint64       entries,
+                         const char  *hash_hex,
+                         GError     **error)
+{
+  g_autofree char *path = g_build_filename (data_dir, VIGIL_AUDIT_HEAD_NAME, NULL);
+  g_autofree char *contents = NULL;
+
+  contents = g_strdup_printf (HEAD_MAGIC "\nentries %" G_GINT64_FORMAT "\nhash %s\n",
+                              entries, hash_hex);
+  return g_file_set_contents_full (path, contents, -1, G_FILE_SET_CONTENTS_CONSISTENT,
+                                   0600, error);
+}
+
+gboolean
+_vigil_audit_head_read (const char  *data_dir,
+                        gint64      *out_entries,
+                        char       **out_hash_hex,
+                        GError     **error)
+{
+  g_autofree char *path = g_build_filename (data_dir, VIGIL_AUDIT_HEAD_NAME, NULL);
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint8 scratch[VIGIL_AUDIT_HASH_LEN];
+  guint64 entries = 0;
+
+  if (!g_file_get_contents (path, &contents, NULL, error))
+    return FALSE;
+  lines = g_strsplit (contents, "\n", -1);
+  if (g_strv_length (lines) < 3
+      || strcmp (lines[0], HEAD_MAGIC) != 0
+      || !g_str_has_prefix (lines[1], "entries ")
+      || !g_ascii_string_to_unsigned (lines[1] + 8, 10, 0, G_MAXINT64, &entries, NULL)
+      || !g_str_has_prefix (lines[2], "hash ")
+      || !hex_to_hash (lines[2] + 5, scratch))
+    {
+      g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_INVALID, "%s is malformed", path);
+      return FALSE;
+    }
+  *out_entries = (gint64) entries;
+  *out_hash_hex = g_strdup (lines[2] + 5);
+  return TRUE;
+}
+
+/* Verification */
+
+static sqlite3 *
+open_readonly (const char  *data_dir,
+               GError     **error)
+{
+  g_autofree char *path = g_build_filename (data_dir, VIGIL_AUDIT_DB_NAME, NULL);
+  sqlite3 *db = NULL;
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS)
+      || sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+    {
+      g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_STORE, "Cannot open the audit log %s: %s",
+                   path, db != NULL ? sqlite3_errmsg (db) : "no such file");
+      sqlite3_close (db);
+      return NULL;
+    }
+  sqlite3_busy_timeout (db, 5000);
+  return db;
+}
+
+static gboolean
+prepare (sqlite3       *db,
+         const char    *sql,
+         sqlite3_stmt **stmt,
+         GError       **error)
+{
+  if (sqlite3_prepare_v2 (db, sql, -1, stmt, NULL) == SQLITE_OK)
+    return TRUE;
+  g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_STORE, "Cannot read the audit log: %s",
+               sqlite3_errmsg (db));
+  return FALSE;
+}
+
+static gboolean
+bad (VerifyState *state,
+     gint64       id,
+     const char  *format,
+     ...) G_GNUC_PRINTF (3, 4);
+
+static gboolean
+bad (VerifyState *state,
+     gint64       id,
+     const char  *format,
+     ...)
+{
+  va_list args;
+
+  state->first_bad_id = id;
+  va_start (args, format);
+  state->reason = g_strdup_vprintf (format, args);
+  va_end (args);
+  return FALSE;
+}
+
+/* One entry, in id order: contiguous id, prev link, recomputed hash. */
+static gboolean
+check_entry (VerifyState  *state,
+             sqlite3_stmt *stmt)
+{
+  VigilAuditEntry entry;
+  const char *prev_hash = (const char *) sqlite3_column_text (stmt, VIGIL_AUDIT_N_FIELDS);
+  const char *hash = (const char *) sqlite3_column_text (stmt, VIGIL_AUDIT_N_FIELDS + 1);
+  gint64 id = sqlite3_column_int64 (stmt, 0);
+  gint64 expected = state->entries + 1;
+  char computed[VIGIL_AUDIT_HEX_LEN + 1];
+
+  if (id != expected)
+    return bad (state, expected, "entry is missing (ids jump from %" G_GINT64_FORMAT
+                " to %" G_GINT64_FORMAT ")", expected - 1, id);
+  if (g_strcmp0 (prev_hash, state->hash) != 0)
+    return bad (state, id, "prev_hash does not match the hash of entry %" G_GINT64_FORMAT
+                " (entry inserted, removed, reordered or rehashed)", id - 1);
+  _vigil_audit_entry_from_row (&entry, stmt, 0);
+  if (!_vigil_audit_entry_hash (&entry, state->hash, computed) || g_strcmp0 (hash, computed) != 0)
+    return bad (state, id, "content does not match its hash (entry edited or forged)");
+  g_free (state->hash);
+  state->hash = g_strdup (hash);
+  state->entries = id;
+  return TRUE;
+}
+
+static gboolean
+walk_chain (sqlite3      *db,
+            VerifyState  *state,
+            GError      **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  gboolean intact = TRUE;
+  int rc;
+
+  if (!prepare (db, "SELECT " VIGIL_AUDIT_CONTENT_COLUMNS ", prev_hash, hash"
+                    " FROM audit_log ORDER BY id", &stmt, error))
+    return FALSE;
+  while (intact && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    intact = check_entry (state, stmt);
+  if (intact && rc != SQLITE_DONE)
+    {
+      g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_STORE, "Cannot read the audit log: %s",
+                   sqlite3_errmsg (db));
+      intact = FALSE;
+    }
+  sqlite3_finalize (stmt);
+  return intact;
+}
+
+/* The head as recorded elsewhere (checkpoint table or audit.head) against the chain. */
+static gboolean
+check_head (VerifyState *state,
+            const char  *where,
+            gint64       entries,
+            const char  *hash,
+            gboolean     may_lag)
+{
+  if (entries > state->entries)
+    return bad (state, state->entries + 1, "the log ends at entry %" G_GINT64_FORMAT
+                " but %s records %" G_GINT64_FORMAT " entries (newest entries removed)",
+                state->entries, where, entries);
+  if (entries < state->entries && !may_lag)
+    return bad (state, entries + 1, "entries after the last one %s records (%"
+                G_GINT64_FORMAT ")", where, entries);
+  if (entries == state->entries && g_strcmp0 (hash, state->hash) != 0)
+    return bad (state, entries, "the hash of entry %" G_GINT64_FORMAT " differs from %s",
+                entries, where);
+  return TRUE;
+}
+
+static gboolean
+check_checkpoint (sqlite3      *db,
+                  VerifyState  *state,
+                  GError      **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  g_autofree char *hash = NULL;
+  gint64 entries = -1;
+
+  if (!prepare (db, "SELECT entries, head_hash FROM audit_checkpoint WHERE id = 1",
+                &stmt, error))
+    return FALSE;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      entries = sqlite3_column_int64 (stmt, 0);
+      hash = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+    }
+  sqlite3_finalize (stmt);
+  if (entries < 0)
+    return bad (state, 0, "the audit checkpoint is missing");
+  return check_head (state, "the checkpoint table", entries, hash, FALSE);
+}
+
+/* audit.head is written after each commit, so it may lag the log by the batch that was
+ * being committed when the process died; the entries it does cover must match. */
+static gboolean
+check_head_file (const char  *data_dir,
+                 sqlite3     *db,
+                 VerifyState *state)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *hash = NULL;
+  g_autofree char *at = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 entries = 0;
+
+  if (!_vigil_audit_head_read (data_dir, &entries, &hash, &local_error))
+    {
+      if (state->entries == 0 && g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return TRUE;
+      return bad (state, 0, "%s (newest entries cannot be checked for removal)",
+                  g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT)
+                  ? VIGIL_AUDIT_HEAD_NAME " is missing" : local_error->message);
+    }
+  if (entries >= state->entries)
+    return check_head (state, VIGIL_AUDIT_HEAD_NAME, entries, hash, TRUE);
+  if (entries == 0)
+    return g_strcmp0 (hash, VIGIL_AUDIT_GENESIS_HEX) == 0
+           || bad (state, 1, VIGIL_AUDIT_HEAD_NAME " does not start at the genesis");
+
+  /* Lagging: the entry it names must be in the (already verified) chain. */
+  if (sqlite3_prepare_v2 (db, "SELECT hash FROM audit_log WHERE id = ?", -1, &stmt, NULL)
+      != SQLITE_OK)
+    return bad (state, entries, "cannot read entry %" G_GINT64_FORMAT, entries);
+  sqlite3_bind_int64 (stmt, 1, entries);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    at = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  if (g_strcmp0 (at, hash) != 0)
+    return bad (state, entries, "the hash of entry %" G_GINT64_FORMAT " differs from "
+                VIGIL_AUDIT_HEAD_NAME, entries);
+  return TRUE;
+}
+
+/* Public API */
+
+gboolean
+vigil_audit_verify_full (const char  *data_dir,
+                         gint64      *out_entries,
+                         char       **out_head_hash,
+                         gint64      *out_first_bad_id,
+                         char       **out_reason,
+                         GError     **error)
+{
+  VerifyState state = { 0, g_strdup (VIGIL_AUDIT_GENESIS_HEX), 0, NULL };
+  GError *local_error = NULL;
+  gboolean intact = FALSE;
+  sqlite3 *db;
+
+  g_return_val_if_fail (data_dir != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if ((db = open_readonly (data_dir, error)) == NULL)
+    goto out;
+  /* One read transaction: a snapshot even while the writer appends. */
+  sqlite3_exec (db, "BEGIN", NULL, NULL, NULL);
+  intact = walk_chain (db, &state, &local_error)
+           && check_checkpoint (db, &state, &local_error)
+           && check_head_file (data_dir, db, &state);
+  sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
+  sqlite3_close (db);
+
+  if (local_error != NULL)
+    g_propagate_error (error, local_error);
+  else if (!intact)
+    g_set_error (error, VIGIL_AUDIT_VERIFY_ERROR, VIGIL_AUDIT_VERIFY_ERROR_BROKEN,
+                 "first bad record: id %" G_GINT64_FORMAT ": %s", state.first_bad_id,
+                 state.reason);
+out:
+  if (out_entries != NULL)
+    *out_entries = state.entries;
+  if (out_head_hash != NULL)
+    *out_head_hash = intact ? g_strdup (state.hash) : NULL;
+  if (out_first_bad_id != NULL)
+    *out_first_bad_id = state.first_bad_id;
+  if (out_reason != NULL)
+    *out_reason = g_steal_pointer (&state.reason);
+  g_free (state.reason);
+  g_free (state.hash);
+  return intact;
+}
+
+gboolean
+vigil_audit_verify (const char  *data_dir,
+                    gint64      *out_entries,
+                    gint64      *out_first_bad_id,
+                    char       **out_reason,
+                    GError     **error)
+{
+  return vigil_audit_verify_full (data_dir, out_entries, NULL, out_first_bad_id,
+                                  out_reason, error);
+}
+
+/* Reading */
+
+#define READ_SQL                                                                        \
+  "SELECT s.id, s.time_us, s.identity, s.identity_kind, s.pid, s.exe, s.os_user,"       \
+  "       s.connection, s.session, s.protocol, s.statement, s.params, s.class,"         \
+  "       s.relations, s.decision, s.rule, s.approver,"                                 \
+  "       o.rows, o.duration_us, o.masked, o.error_sqlstate, o.error_message, o.bytes"  \
+  "  FROM audit_log s LEFT JOIN audit_log o ON o.id ="                                  \
+  "       (SELECT max (id) FROM audit_log WHERE kind = 'outcome' AND statement_id = s.id)" \
+  " WHERE s.kind = 'statement' AND s.id > ?1 ORDER BY s.id DESC LIMIT ?2"
+
+static char *
+column_dup (sqlite3_stmt *stmt,
+            int           column)
+{
+  return g_strdup ((const char *) sqlite3_column_text (stmt, column));
+}
+
+static gint64
+column_int_or (sqlite3_stmt *stmt,
+               int           column,
+               gint64        fallback)
+{
+  if (sqlite3_column_type (stmt, column) == SQLITE_NULL)
+    return fallback;
+  return sqlite3_column_int64 (stmt, column);
+}
+
+static VigilAuditRecord *
+record_from_row (sqlite3_stmt *stmt)
+{
+  VigilAuditRecord *record = vigil_audit_record_new ();
+
+  record->id = sqlite3_column_int64 (stmt, 0);
+  record->time_us = sqlite3_column_int64 (stmt, 1);
+  record->identity = column_dup (stmt, 2);
+  record->identity_kind = column_dup (stmt, 3);
+  record->pid = (gint) column_int_or (stmt, 4, 0);
+  record->exe = column_dup (stmt, 5);
+  record->os_user = column_dup (stmt, 6);
+  record->connection = column_dup (stmt, 7);
+  record->session = (guint64) column_int_or (stmt, 8, 0);
+  record->protocol = column_dup (stmt, 9);
+  record->statement = column_dup (stmt, 10);
+  record->params = column_dup (stmt, 11);
+  record->class = column_dup (stmt, 12);
+  record->relations = column_dup (stmt, 13);
+  record->decision = column_dup (stmt, 14);
+  record->rule = column_dup (stmt, 15);
+  record->approver = column_dup (stmt, 16);
+  record->rows = column_int_or (stmt, 17, -1);
+  record->duration_us = column_int_or (stmt, 18, -1);
+  record->masked = (guint) column_int_or (stmt, 19, 0);
+  record->error_sqlstate = column_dup (stmt, 20);
+  record->error_message = column_dup (stmt, 21);
+  record->bytes_to_client = (guint64) column_int_or (stmt, 22, 0);
+  return record;
+}
+
+GPtrArray *
+vigil_audit_read_latest (const char  *data_dir,
+                         guint        limit,
+                         gint64       after_id,
+                         GError     **error)
+{
+  g_autoptr(GPtrArray) records = NULL;
+  sqlite3_stmt *stmt = NULL;
+  sqlite3 *db;
+  int rc;
+
+  g_return_val_if_fail (data_dir != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if ((db = open_readonly (data_dir, error)) == NULL)
+    return NULL;
+  if (!prepare (db, READ_SQL, &stmt, error))
+    {
+      sqlite3_close (db);
+      return NULL;
+    }
+  sqlite3_bind_int64 (stmt, 1, after_id);
+  sqlite3_bind_int64 (stmt, 2, limit > 0 ? (gint64) limit : -1);
+  records = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_audit_record_free);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (records, record_from_row (stmt));
+  if (rc != SQLITE_DONE)
+    g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_STORE, "Cannot read the audit log: %s",
+                 sqlite3_errmsg (db));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  if (rc != SQLITE_DONE)
+    return NULL;
+
+  /* Newest first from SQL; callers want oldest first. */
+  for (guint i = 0, j = records->len; i + 1 < j; i++, j--)
+    {
+      gpointer tmp = records->pdata[i];
+
+      records->pdata[i] = records->pdata[j - 1];
+      records->pdata[j - 1] = tmp;
+    }
+  return g_steal_pointer (&records);
+}

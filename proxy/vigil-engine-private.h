@@ -4,13 +4,79 @@
  */
 #pragma once
 
+#include <gio/gio.h>
 #include <openssl/ssl.h>
 
-#include "vigil-audit-record.h"
+#include "vigil-approvals.h"
+#include "vigil-audit.h"
+#include "vigil-classify.h"
+#include "vigil-policy.h"
 #include "vigil-engine.h"
 #include "vigil-types.h"
 
 G_BEGIN_DECLS
+
+typedef struct
+{
+  guint  count;
+  gint64 last;
+} AuthFailures;
+
+struct _VigilEngine
+{
+  GObject       parent_instance;
+
+  /* set before start, read-only afterwards */
+  VigilStore   *store;
+  GHashTable   *connections;      /* name -> conninfo */
+  char         *listen_host;
+  guint16       port;
+  char         *socket_dir;
+  char         *socket_path;
+  SSL_CTX      *tls;
+  guint         startup_timeout;
+  GMainContext *context;
+  GThread      *thread;
+  GSocket      *tcp_listener;
+  GSocket      *unix_listener;
+  gint          stopping;          /* atomic */
+
+  VigilClassifier *classifier;     /* thread-safe */
+  VigilAudit   *audit;             /* thread-safe; NULL until started */
+
+  /* shared, under policy_lock */
+  GMutex        policy_lock;
+  VigilPolicy  *policy;
+  gint64        policy_version;    /* the store's version in force; 0 = built-in default */
+  gboolean      policy_checking;
+
+  /* shared, under events_lock */
+  GMutex        events_lock;
+  GMainContext *events_context;
+  VigilEngineEventsFunc events_func;
+  gpointer      events_data;
+  GPtrArray    *events_pending;    /* VigilAuditRecord */
+  gboolean      events_scheduled;
+
+  VigilApprovals *approvals;       /* thread-safe; NULL until started */
+  guint         approval_timeout;  /* seconds */
+
+  /* engine thread only */
+  GHashTable   *held;              /* approval id -> VigilSession* (not owned) */
+  GHashTable   *approved_prints;   /* "identity\nfingerprint" -> expiry (gint64 us) */
+  gboolean      held_polling;
+  GHashTable   *sessions;          /* VigilSession* set, each holding a ref */
+  GHashTable   *cancel_keys;       /* (pid << 32 | secret) -> VigilSession* */
+  GHashTable   *auth_failures;     /* name -> AuthFailures */
+  guint64       next_session_id;
+};
+
+
+/* vigil-engine-approvals.c */
+void          _vigil_engine_approvals_init     (VigilEngine  *self);
+void          _vigil_engine_approvals_clear    (VigilEngine  *self);
+/* Engine thread: start polling the store for decisions on held requests. */
+void          _vigil_engine_approvals_attach   (VigilEngine  *self);
 
 gboolean      _vigil_is_engine_thread          (void);
 #define VIGIL_IS_ENGINE_THREAD() (_vigil_is_engine_thread ())
@@ -37,6 +103,26 @@ guint         _vigil_engine_auth_failed        (VigilEngine  *self,
                                                 const char   *name);
 void          _vigil_engine_auth_succeeded     (VigilEngine  *self,
                                                 const char   *name);
+VigilClassifier *_vigil_engine_get_classifier (VigilEngine  *self);
+/* A reference to the policy in force now (any thread). */
+VigilPolicy  *_vigil_engine_ref_policy         (VigilEngine  *self);
+/* The audit writer, or NULL when the engine runs without one (unit tests). */
+VigilAudit   *_vigil_engine_get_audit          (VigilEngine  *self);
+VigilApprovals *_vigil_engine_get_approvals    (VigilEngine  *self);
+guint         _vigil_engine_get_approval_timeout (VigilEngine *self);
+void          _vigil_engine_hold_register      (VigilEngine  *self,
+                                                gint64        id,
+                                                VigilSession *session);
+void          _vigil_engine_hold_unregister    (VigilEngine  *self,
+                                                gint64        id);
+/* A fingerprint approved for an identity for a while. */
+gboolean      _vigil_engine_fingerprint_approved (VigilEngine *self,
+                                                  const char  *identity,
+                                                  const char  *fingerprint);
+void          _vigil_engine_approve_fingerprint  (VigilEngine *self,
+                                                  const char  *identity,
+                                                  const char  *fingerprint,
+                                                  guint        minutes);
 void          _vigil_engine_emit_event         (VigilEngine            *self,
                                                 const VigilAuditRecord *record);
 void          _vigil_engine_session_closed     (VigilEngine  *self,

@@ -18,46 +18,6 @@
 #define AUTH_DELAY_MAX_MS    5000
 #define AUTH_FAILURE_FORGET  (60 * G_USEC_PER_SEC)
 
-typedef struct
-{
-  guint  count;
-  gint64 last;
-} AuthFailures;
-
-struct _VigilEngine
-{
-  GObject       parent_instance;
-
-  /* set before start, read-only afterwards */
-  VigilStore   *store;
-  GHashTable   *connections;      /* name -> conninfo */
-  char         *listen_host;
-  guint16       port;
-  char         *socket_dir;
-  char         *socket_path;
-  SSL_CTX      *tls;
-  guint         startup_timeout;
-  GMainContext *context;
-  GThread      *thread;
-  GSocket      *tcp_listener;
-  GSocket      *unix_listener;
-  gint          stopping;          /* atomic */
-
-  /* shared, under events_lock */
-  GMutex        events_lock;
-  GMainContext *events_context;
-  VigilEngineEventsFunc events_func;
-  gpointer      events_data;
-  GPtrArray    *events_pending;    /* VigilAuditRecord */
-  gboolean      events_scheduled;
-
-  /* engine thread only */
-  GHashTable   *sessions;          /* VigilSession* set, each holding a ref */
-  GHashTable   *cancel_keys;       /* (pid << 32 | secret) -> VigilSession* */
-  GHashTable   *auth_failures;     /* name -> AuthFailures */
-  guint64       next_session_id;
-};
-
 G_DEFINE_FINAL_TYPE (VigilEngine, vigil_engine, G_TYPE_OBJECT)
 
 static GPrivate engine_thread_flag;
@@ -221,6 +181,115 @@ _vigil_engine_lookup_connection (VigilEngine *self,
   return g_hash_table_lookup (self->connections, name);
 }
 
+/* ---- policy ------------------------------------------------------------------------- */
+
+#define POLICY_POLL_MS 500
+
+VigilClassifier *
+_vigil_engine_get_classifier (VigilEngine *self)
+{
+  return self->classifier;
+}
+
+VigilAudit *
+_vigil_engine_get_audit (VigilEngine *self)
+{
+  return self->audit;
+}
+
+VigilPolicy *
+_vigil_engine_ref_policy (VigilEngine *self)
+{
+  VigilPolicy *policy;
+
+  g_mutex_lock (&self->policy_lock);
+  policy = g_object_ref (self->policy);
+  g_mutex_unlock (&self->policy_lock);
+  return policy;
+}
+
+static void
+install_policy (VigilEngine *self,
+                VigilPolicy *policy,
+                gint64       version)
+{
+  g_mutex_lock (&self->policy_lock);
+  g_set_object (&self->policy, policy);
+  self->policy_version = version;
+  g_mutex_unlock (&self->policy_lock);
+}
+
+/* Loads the store's current policy if it is newer than the one in force. Blocking. */
+static gboolean
+load_policy (VigilEngine  *self,
+             GError      **error)
+{
+  gint64 version = 0;
+  g_autofree char *json = vigil_store_policy_load_current (self->store, &version, error);
+  g_autoptr(VigilPolicy) policy = NULL;
+  gint64 current;
+
+  if (json == NULL)
+    return error == NULL || *error == NULL;
+  g_mutex_lock (&self->policy_lock);
+  current = self->policy_version;
+  g_mutex_unlock (&self->policy_lock);
+  if (version == current)
+    return TRUE;
+  policy = vigil_policy_new_from_json (json, error);
+  if (policy == NULL)
+    return FALSE;
+  install_policy (self, policy, version);
+  g_message ("policy version %" G_GINT64_FORMAT " in force", version);
+  return TRUE;
+}
+
+static void
+reload_policy_thread (GTask        *task,
+                      gpointer      source_object,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  VigilEngine *self = source_object;
+  g_autoptr(GError) error = NULL;
+
+  if (!load_policy (self, &error))
+    g_warning ("cannot load the current policy, keeping the one in force: %s", error->message);
+  g_mutex_lock (&self->policy_lock);
+  self->policy_checking = FALSE;
+  g_mutex_unlock (&self->policy_lock);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* Thread-safe: re-reads the policy from the store (whoever changed it) off the caller's
+ * thread; sessions see it from their next statement on. */
+void
+vigil_engine_reload_policy (VigilEngine *self)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (VIGIL_IS_ENGINE (self));
+
+  g_mutex_lock (&self->policy_lock);
+  if (self->policy_checking)
+    {
+      g_mutex_unlock (&self->policy_lock);
+      return;
+    }
+  self->policy_checking = TRUE;
+  g_mutex_unlock (&self->policy_lock);
+  task = g_task_new (self, NULL, NULL, NULL);
+  g_task_set_source_tag (task, vigil_engine_reload_policy);
+  g_task_run_in_thread (task, reload_policy_thread);
+}
+
+static gboolean
+poll_policy_cb (gpointer data)
+{
+  vigil_engine_reload_policy (data);
+  return G_SOURCE_CONTINUE;
+}
+
 /* ---- events ------------------------------------------------------------------------- */
 
 #define EVENTS_FRAME_MS 50
@@ -312,17 +381,23 @@ static gpointer
 engine_thread_main (gpointer data)
 {
   VigilEngine *self = data;
+  g_autoptr(GSource) poll_source = NULL;
 
   g_private_set (&engine_thread_flag, GINT_TO_POINTER (1));
   g_main_context_push_thread_default (self->context);
   attach_listener (self, self->tcp_listener);
   attach_listener (self, self->unix_listener);
+  _vigil_engine_approvals_attach (self);
+  poll_source = g_timeout_source_new (POLICY_POLL_MS);
+  g_source_set_callback (poll_source, poll_policy_cb, self, NULL);
+  g_source_attach (poll_source, self->context);
   while (!g_atomic_int_get (&self->stopping))
     g_main_context_iteration (self->context, TRUE);
   close_all_sessions (self);
   /* Let the last callbacks (closing upstreams) run before the context goes. */
   while (g_main_context_iteration (self->context, FALSE))
     ;
+  g_source_destroy (poll_source);
   g_main_context_pop_thread_default (self->context);
   return NULL;
 }
@@ -399,6 +474,11 @@ vigil_engine_finalize (GObject *object)
     g_unlink (self->socket_path);
   g_clear_object (&self->tcp_listener);
   g_clear_object (&self->unix_listener);
+  _vigil_engine_approvals_clear (self);
+  g_clear_object (&self->audit);
+  g_clear_object (&self->classifier);
+  g_clear_object (&self->policy);
+  g_mutex_clear (&self->policy_lock);
   g_clear_object (&self->store);
   g_clear_pointer (&self->connections, g_hash_table_unref);
   g_clear_pointer (&self->sessions, g_hash_table_unref);
@@ -435,6 +515,10 @@ vigil_engine_init (VigilEngine *self)
   self->startup_timeout = 30;
   self->context = g_main_context_new ();
   g_mutex_init (&self->events_lock);
+  g_mutex_init (&self->policy_lock);
+  self->classifier = vigil_classifier_new (4096);
+  _vigil_engine_approvals_init (self);
+  self->policy = vigil_policy_new_default ();
   self->events_pending = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_audit_record_free);
 }
 
@@ -549,6 +633,14 @@ vigil_engine_start (VigilEngine  *self,
   g_return_val_if_fail (VIGIL_IS_ENGINE (self), FALSE);
   g_return_val_if_fail (self->thread == NULL, FALSE);
 
+  if (!load_policy (self, error))
+    return FALSE;
+  self->audit = vigil_audit_new (vigil_store_get_data_dir (self->store), error);
+  if (self->audit == NULL)
+    return FALSE;
+  self->approvals = vigil_approvals_open (vigil_store_get_data_dir (self->store), error);
+  if (self->approvals == NULL)
+    return FALSE;
   self->tcp_listener = listen_tcp (self, error);
   if (self->tcp_listener == NULL)
     return FALSE;
@@ -572,6 +664,8 @@ vigil_engine_stop (VigilEngine *self)
   g_atomic_int_set (&self->stopping, 1);
   g_main_context_wakeup (self->context);
   g_thread_join (g_steal_pointer (&self->thread));
+  if (self->audit != NULL)
+    vigil_audit_flush (self->audit);
 }
 
 guint16

@@ -32,12 +32,16 @@ gboolean     vigil_engine_set_tls          (VigilEngine  *self,
                                             const char   *cert_file,
                                             const char   *key_file,
                                             GError      **error);
+void         vigil_engine_set_approval_timeout (VigilEngine *self,
+                                                guint        seconds);
 void         vigil_engine_set_startup_timeout (VigilEngine *self,
                                                guint        seconds);
 
 /* Binds the sockets (errors are reported here) and starts the engine thread. */
 gboolean     vigil_engine_start            (VigilEngine  *self,
                                             GError      **error);
+/* Thread-safe: the policy in the store applies from every session's next statement. */
+void         vigil_engine_reload_policy    (VigilEngine  *self);
 /* Closes every session and joins the engine thread. */
 void         vigil_engine_stop             (VigilEngine  *self);
 /* Live statement events for a console: FUNC runs on CONTEXT with batches (at most one

@@ -10,6 +10,7 @@
 #include <glib-object.h>
 
 #include "vigil-classify.h"
+#include "vigil-mask.h"
 
 G_BEGIN_DECLS
 
@@ -51,5 +52,46 @@ void         vigil_policy_decide         (VigilPolicy              *self,
                                           const VigilPolicySubject *subject,
                                           const VigilStatement     *statement,
                                           VigilVerdict             *out);
+
+/* The most dangerous verdict over several statements (deny > review > allow): a query
+ * string is judged, held or denied as a whole. *OUT_INDEX (nullable) receives the index of
+ * the deciding statement. STATEMENTS: element type VigilStatement. */
+void         vigil_policy_decide_all     (VigilPolicy              *self,
+                                          const VigilPolicySubject *subject,
+                                          GPtrArray                *statements,
+                                          VigilVerdict             *out,
+                                          guint                    *out_index);
+VigilDecision vigil_policy_get_default_action (VigilPolicy         *self);
+guint        vigil_policy_get_n_rules    (VigilPolicy              *self);
+/* Rule INDEX's name and action, and its match as text ("kind=agent class=drop,alter"). */
+void         vigil_policy_get_rule       (VigilPolicy              *self,
+                                          guint                     index,
+                                          const char              **out_name,
+                                          char                    **out_match_summary,
+                                          VigilDecision            *out_action);
+
+/* Masking rules ("masking" in the JSON), in order; used by the masking engine. */
+typedef struct _VigilPolicyMatch VigilPolicyMatch;
+
+typedef struct
+{
+  const char             *name;
+  const VigilPolicyMatch *match;      /* opaque; see vigil_masking_rule_applies() */
+  const char * const     *columns;    /* NULL-terminated globs ("*.email", "users.ssn"); never NULL */
+  const char * const     *detectors;  /* NULL-terminated ("email", "card", ...); never NULL */
+  VigilDetectorSet        detector_set;  /* the same detectors as bits ("secret": all secret kinds) */
+  VigilMaskStrategy       strategy;   /* vigil-mask.h */
+} VigilMaskingRule;
+
+/* Valid detector names: email, card, ssn, iban, phone, secret. */
+gboolean     vigil_mask_detector_is_valid  (const char       *name);
+/* Owned by the policy; *OUT_N_RULES receives the count. */
+const VigilMaskingRule *vigil_policy_get_masking_rules (VigilPolicy *self,
+                                                        guint       *out_n_rules);
+/* Whether RULE's match holds for SUBJECT (and STATEMENT; when NULL, the statement keys
+ * class, relations and functions are ignored). */
+gboolean     vigil_masking_rule_applies  (const VigilMaskingRule   *rule,
+                                          const VigilPolicySubject *subject,
+                                          const VigilStatement     *statement);
 
 G_END_DECLS

@@ -4,7 +4,10 @@
  */
 #pragma once
 
+#include "vigil-audit.h"
 #include "vigil-buffer.h"
+#include "vigil-classify.h"
+#include "vigil-policy.h"
 #include "vigil-engine-private.h"
 #include "vigil-identity.h"
 #include "vigil-peer.h"
@@ -33,6 +36,52 @@ typedef enum {
 /* Stop reading a side while the other side has this much unsent: bounds memory. */
 #define SESSION_HIGH_WATER    (256 * 1024)
 #define SESSION_DRAIN_TIMEOUT_MS 5000
+
+typedef enum {
+  MSG_CONSUMED,   /* handled; the next message may follow */
+  MSG_PARKED,     /* held for approval: keep it, read nothing more */
+  MSG_FAILED,     /* the session is ending */
+} MessageResult;
+
+typedef enum {
+  HOLD_NONE,
+  HOLD_REQUESTING,   /* the request is being written to the store */
+  HOLD_WAITING,      /* queued as #id, waiting for a human */
+  HOLD_APPROVED,
+  HOLD_DENIED,
+} HoldState;
+
+/* A prepared statement (extended protocol) as the session knows it. */
+typedef struct
+{
+  gint       refs;
+  char      *text;
+  GPtrArray *statements;   /* VigilStatement */
+} SessionPrepared;
+
+/* A bound portal: which statement, with which parameters. */
+typedef struct
+{
+  SessionPrepared *prepared;
+  char            *params;  /* JSON array, or NULL */
+} SessionPortal;
+
+/* A statement sent upstream whose result has not come back yet, in server order. */
+typedef struct
+{
+  VigilSession     *session;       /* a ref while the audit commit is outstanding */
+  VigilAuditRecord *record;
+  guint64           sync_seq;      /* answered by the ReadyForQuery of this sync point */
+  gint64            started_us;
+  guint64           bytes_at_start;
+  gint64            rows_seen;
+  gboolean          committed;
+  gboolean          finished;      /* its result came before its commit */
+  char             *poison;        /* nonce of the stand-in a denied statement became */
+  char             *deny_sqlstate;
+  char             *deny_message;
+  char             *deny_hint;
+} SessionInFlight;
 
 struct _VigilSession
 {
@@ -67,12 +116,29 @@ struct _VigilSession
   VigilUpstream     *upstream;
   guint32            backend_pid;
   guint32            cancel_secret;
-  guint              pending_syncs;   /* Query/Sync sent upstream not yet answered by 'Z' */
   gboolean           terminated;      /* the client sent Terminate */
   gint64             started_at;
   guint64            bytes_from_client;
   guint64            bytes_to_client;
   char              *end_reason;
+
+  /* statements (engine thread only) */
+  GHashTable        *prepared;        /* name -> SessionPrepared */
+  GHashTable        *portals;         /* name -> SessionPortal */
+  GQueue             inflight;        /* SessionInFlight, in the order the server answers */
+  guint64            syncs_sent;      /* Query, Sync and FunctionCall messages forwarded */
+  guint64            syncs_answered;  /* ReadyForQuery messages seen */
+  VigilBuffer        gate;            /* client bytes waiting for their audit commit */
+  guint              uncommitted;     /* records of the gate not yet durable */
+  gboolean           gate_failed;     /* the audit refused one of the gate's records */
+  GHashTable        *poisons;         /* nonce -> SessionInFlight (not owned) */
+
+  /* the statement held for approval (engine thread only) */
+  HoldState          hold;
+  gint64             hold_id;
+  char              *hold_by;         /* who decided */
+  char              *hold_reason;     /* why denied */
+  GSource           *hold_timeout;
 };
 
 /* vigil-session.c */
@@ -89,6 +155,35 @@ void     _vigil_session_set_timeout      (VigilSession *self,
 void     _vigil_session_clear_timeout    (VigilSession *self);
 void     _vigil_session_pump             (VigilSession *self);
 void     _vigil_session_attach_server    (VigilSession *self);
+
+/* vigil-session-query.c: client messages after login. */
+void     _vigil_session_init_statements  (VigilSession *self);
+void     _vigil_session_clear_statements (VigilSession *self);
+/* Handles one complete client message (type, full bytes). */
+MessageResult _vigil_session_handle_client_message (VigilSession *self,
+                                                    const guint8 *msg,
+                                                    gsize         len);
+
+/* vigil-session-hold.c: statements that need a human. */
+/* Returns TRUE when VERDICT may proceed now (approved, or rewritten into a denial). */
+gboolean _vigil_session_hold_settle      (VigilSession         *self,
+                                          const VigilStatement *st,
+                                          const char           *text,
+                                          VigilVerdict         *verdict);
+void     _vigil_session_hold_withdraw    (VigilSession *self);
+void     _vigil_session_hold_clear       (VigilSession *self);
+void     _vigil_session_inflight_free    (SessionInFlight *f);
+/* Appends F's outcome to the audit and tells the console. */
+void     _vigil_session_record_outcome   (VigilSession    *self,
+                                          SessionInFlight *f);
+/* Moves the gated messages upstream once their records are durable; FALSE if the
+ * audit refused them (the session has been ended). */
+gboolean _vigil_session_release_gate     (VigilSession *self);
+
+/* vigil-session-result.c: server messages after login. Appends to client_out. */
+void     _vigil_session_handle_server_message (VigilSession *self,
+                                               const guint8 *msg,
+                                               gsize         len);
 
 /* vigil-session-startup.c: returns FALSE once nothing more can be done with the input. */
 gboolean _vigil_session_process_startup  (VigilSession *self);

@@ -64,6 +64,7 @@ session_release (VigilSession *self)
   g_clear_pointer (&self->identity, vigil_identity_free);
   g_clear_pointer (&self->scram, vigil_scram_server_free);
   g_clear_pointer (&self->peer, vigil_peer_free);
+  _vigil_session_clear_statements (self);
   g_free (self->user);
   g_free (self->database);
   g_free (self->end_reason);
@@ -103,7 +104,7 @@ detach_upstream (VigilSession *self)
   if (self->upstream == NULL)
     return;
   /* A client gone mid-query must not leave its query running upstream. */
-  if (!self->terminated && self->pending_syncs > 0)
+  if (!self->terminated && self->syncs_sent > self->syncs_answered)
     vigil_upstream_cancel (self->upstream);
   g_clear_pointer (&self->server, vigil_stream_free);
   g_clear_pointer (&self->upstream, vigil_upstream_close);
@@ -121,6 +122,7 @@ vigil_session_close (VigilSession *self,
     self->end_reason = g_strdup (reason);
   self->state = SESSION_CLOSED;
   _vigil_session_clear_timeout (self);
+  _vigil_session_hold_withdraw (self);
   detach_upstream (self);
   if (self->source != NULL)
     {
@@ -275,6 +277,13 @@ fill_buffer (VigilStream *stream,
   return FALSE;
 }
 
+/* Client bytes accepted but not yet written upstream (sent or waiting for the audit). */
+static gsize
+upstream_backlog (VigilSession *self)
+{
+  return vigil_buffer_len (&self->server_out) + vigil_buffer_len (&self->gate);
+}
+
 static gboolean
 client_may_read (VigilSession *self)
 {
@@ -287,7 +296,9 @@ client_may_read (VigilSession *self)
     case SESSION_AUTH_SASL_FINAL:
       return vigil_buffer_len (&self->client_in) < VIGIL_MAX_AUTH_MESSAGE * 2;
     case SESSION_READY:
-      return vigil_buffer_len (&self->server_out) < SESSION_HIGH_WATER;
+      /* A parked session still notices the client leaving, within a bounded read. */
+      return upstream_backlog (self) < SESSION_HIGH_WATER &&
+             vigil_buffer_len (&self->client_in) < SESSION_HIGH_WATER;
     default:
       return FALSE;
     }
@@ -326,10 +337,21 @@ server_gone (VigilSession *self)
 }
 
 static void
+process_buffered_client_input (VigilSession *self)
+{
+  while (self->state != SESSION_CLOSED && process_client_input (self))
+    ;
+  if (self->state == SESSION_READY)
+    _vigil_session_release_gate (self);
+}
+
+static void
 pump_client_reads (VigilSession *self)
 {
   gboolean eof = FALSE;
 
+  /* Messages left from before: a parked statement that was decided, a full backlog. */
+  process_buffered_client_input (self);
   while (self->state != SESSION_CLOSED && client_may_read (self))
     {
       guint64 before = vigil_buffer_len (&self->client_in);
@@ -337,8 +359,7 @@ pump_client_reads (VigilSession *self)
       if (!fill_buffer (self->client, &self->client_in, &self->client_readable, &eof))
         break;
       self->bytes_from_client += vigil_buffer_len (&self->client_in) - before;
-      while (self->state != SESSION_CLOSED && process_client_input (self))
-        ;
+      process_buffered_client_input (self);
     }
   if (eof && self->state != SESSION_CLOSED)
     client_gone (self);
@@ -374,7 +395,8 @@ client_wants_input (VigilSession *self)
     case SESSION_TLS_HANDSHAKE:
       return TRUE;
     case SESSION_READY:
-      return vigil_buffer_len (&self->server_out) < SESSION_HIGH_WATER;
+      return upstream_backlog (self) < SESSION_HIGH_WATER &&
+             vigil_buffer_len (&self->client_in) < SESSION_HIGH_WATER;
     default:
       return FALSE;
     }
@@ -428,6 +450,8 @@ _vigil_session_pump (VigilSession *self)
   /* An SSLRequest just read: its 'S' goes out in clear, then the handshake starts. */
   if (self->state == SESSION_TLS_HANDSHAKE)
     _vigil_session_continue_tls (self);
+  if (self->state == SESSION_READY)
+    _vigil_session_release_gate (self);
   if (self->state != SESSION_CLOSED && self->state != SESSION_TLS_HANDSHAKE)
     {
       if (self->state != SESSION_CLOSED && self->server != NULL)
@@ -498,8 +522,9 @@ forward_client_messages (VigilSession *self)
   gsize avail = vigil_buffer_len (&self->client_in);
   guint32 len;
   guint8 type;
+  MessageResult result;
 
-  if (avail < VIGIL_WIRE_HEADER_SIZE || vigil_buffer_len (&self->server_out) >= SESSION_HIGH_WATER)
+  if (avail < VIGIL_WIRE_HEADER_SIZE || upstream_backlog (self) >= SESSION_HIGH_WATER)
     return FALSE;
   type = head[0];
   len = vigil_wire_get_uint32 (head + 1);
@@ -512,11 +537,9 @@ forward_client_messages (VigilSession *self)
       vigil_buffer_reserve (&self->client_in, (gsize) len + 1);
       return FALSE;
     }
-  if (type == VIGIL_FE_QUERY || type == VIGIL_FE_SYNC || type == VIGIL_FE_FUNCTION_CALL)
-    self->pending_syncs++;
-  if (type == VIGIL_FE_TERMINATE)
-    self->terminated = TRUE;
-  vigil_buffer_append (&self->server_out, head, (gsize) len + 1);
+  result = _vigil_session_handle_client_message (self, head, (gsize) len + 1);
+  if (result != MSG_CONSUMED || self->state == SESSION_CLOSED)
+    return FALSE;
   vigil_buffer_consume (&self->client_in, (gsize) len + 1);
   vigil_buffer_shrink (&self->client_in, SESSION_BUFFER_SIZE);
   return TRUE;
@@ -543,10 +566,7 @@ forward_server_messages (VigilSession *self)
       vigil_buffer_reserve (&self->server_in, (gsize) len + 1);
       return FALSE;
     }
-  if (head[0] == VIGIL_BE_READY_FOR_QUERY && self->pending_syncs > 0)
-    self->pending_syncs--;
-  vigil_buffer_append (&self->client_out, head, (gsize) len + 1);
-  self->bytes_to_client += (gsize) len + 1;
+  _vigil_session_handle_server_message (self, head, (gsize) len + 1);
   vigil_buffer_consume (&self->server_in, (gsize) len + 1);
   vigil_buffer_shrink (&self->server_in, SESSION_BUFFER_SIZE);
   return TRUE;
@@ -613,6 +633,7 @@ vigil_session_new (VigilEngine *engine,
   vigil_buffer_init (&self->server_in, SESSION_BUFFER_SIZE);
   vigil_buffer_init (&self->server_out, SESSION_BUFFER_SIZE);
   self->startup = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  _vigil_session_init_statements (self);
   if (!is_unix)
     g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
   return self;

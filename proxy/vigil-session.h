@@ -23,6 +23,12 @@ void          vigil_session_close  (VigilSession *self,
                                     const char   *reason);
 /* A CancelRequest matched this session: cancel what its upstream runs. */
 void          vigil_session_cancel (VigilSession *self);
+/* A human decided the held request: APPROVED, or denied with REASON. */
+void          vigil_session_resolve_hold (VigilSession *self,
+                                          gint64        id,
+                                          gboolean      approved,
+                                          const char   *by,
+                                          const char   *reason);
 VigilSession *vigil_session_ref    (VigilSession *self);
 void          vigil_session_unref  (VigilSession *self);
 

@@ -553,3 +553,132 @@ vigil_store_identity_revoke (VigilStore  *self,
     }
   return TRUE;
 }
+
+/* Policies */
+
+void
+vigil_policy_version_free (VigilPolicyVersion *version)
+{
+  if (version == NULL)
+    return;
+  g_free (version->author);
+  g_free (version->comment);
+  g_free (version->sha256);
+  g_free (version);
+}
+
+gboolean
+vigil_store_policy_save (VigilStore  *self,
+                         const char  *json,
+                         const char  *author,
+                         const char  *comment,
+                         gint64      *out_version,
+                         GError     **error)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+  g_autofree char *sha256 = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (VIGIL_IS_STORE (self), FALSE);
+  g_return_val_if_fail (json != NULL, FALSE);
+  g_return_val_if_fail (author != NULL && *author != '\0', FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  sha256 = g_compute_checksum_for_string (G_CHECKSUM_SHA256, json, -1);
+  locker = g_mutex_locker_new (&self->lock);
+  if (sqlite3_prepare_v2 (self->db,
+                          "INSERT INTO policy_versions (created_at, author, comment, json, sha256)"
+                          " VALUES (?, ?, ?, ?, ?)", -1, &stmt, NULL) != SQLITE_OK)
+    return set_sqlite_error (error, self->db, "prepare");
+  sqlite3_bind_int64 (stmt, 1, now_seconds ());
+  sqlite3_bind_text (stmt, 2, author, -1, SQLITE_STATIC);
+  if (comment != NULL)
+    sqlite3_bind_text (stmt, 3, comment, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, json, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 5, sha256, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    return set_sqlite_error (error, self->db, "Cannot save policy");
+  if (out_version != NULL)
+    *out_version = sqlite3_last_insert_rowid (self->db);
+  return TRUE;
+}
+
+char *
+vigil_store_policy_load_current (VigilStore  *self,
+                                 gint64      *out_version,
+                                 GError     **error)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+  sqlite3_stmt *stmt = NULL;
+  char *json = NULL;
+  int rc;
+
+  g_return_val_if_fail (VIGIL_IS_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  locker = g_mutex_locker_new (&self->lock);
+  if (sqlite3_prepare_v2 (self->db,
+                          "SELECT id, json FROM policy_versions ORDER BY id DESC LIMIT 1",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_sqlite_error (error, self->db, "prepare");
+      return NULL;
+    }
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      if (out_version != NULL)
+        *out_version = sqlite3_column_int64 (stmt, 0);
+      json = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+    }
+  else if (rc != SQLITE_DONE)
+    set_sqlite_error (error, self->db, "Cannot load policy");
+  else if (out_version != NULL)
+    *out_version = 0;
+  sqlite3_finalize (stmt);
+  return json;
+}
+
+GPtrArray *
+vigil_store_policy_list_versions (VigilStore  *self,
+                                  GError     **error)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (VIGIL_IS_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  locker = g_mutex_locker_new (&self->lock);
+  if (sqlite3_prepare_v2 (self->db,
+                          "SELECT id, created_at, author, comment, sha256 FROM policy_versions"
+                          " ORDER BY id DESC", -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_sqlite_error (error, self->db, "prepare");
+      return NULL;
+    }
+  list = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_policy_version_free);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      VigilPolicyVersion *version = g_new0 (VigilPolicyVersion, 1);
+
+      version->id = sqlite3_column_int64 (stmt, 0);
+      version->created_at = sqlite3_column_int64 (stmt, 1);
+      version->author = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+      version->comment = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+      version->sha256 = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
+      g_ptr_array_add (list, version);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (error, self->db, "Cannot list policy versions");
+      return NULL;
+    }
+  return g_steal_pointer (&list);
+}

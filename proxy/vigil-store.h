@@ -39,4 +39,33 @@ gboolean       vigil_store_identity_revoke   (VigilStore         *self,
                                               const char         *name,
                                               GError            **error);
 
+/* Policies: versioned; the highest version is the one in force. */
+typedef struct
+{
+  gint64  id;          /* the version number */
+  gint64  created_at;  /* unix seconds */
+  char   *author;
+  char   *comment;     /* may be NULL */
+  char   *sha256;      /* hex digest of the JSON */
+} VigilPolicyVersion;
+
+void           vigil_policy_version_free        (VigilPolicyVersion  *version);
+
+/* Stores JSON (already validated by the caller) as a new version. */
+gboolean       vigil_store_policy_save          (VigilStore          *self,
+                                                 const char          *json,
+                                                 const char          *author,
+                                                 const char          *comment,
+                                                 gint64              *out_version,
+                                                 GError             **error);
+/* The JSON of the version in force, or NULL (no error) when none was ever saved. */
+char          *vigil_store_policy_load_current  (VigilStore          *self,
+                                                 gint64              *out_version,
+                                                 GError             **error);
+/* Newest first. Element type: VigilPolicyVersion. */
+GPtrArray     *vigil_store_policy_list_versions (VigilStore          *self,
+                                                 GError             **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VigilPolicyVersion, vigil_policy_version_free)
+
 G_END_DECLS

@@ -171,7 +171,8 @@ write_error_or_notice (GByteArray *buf,
                        const char *severity,
                        const char *sqlstate,
                        const char *message,
-                       const char *detail)
+                       const char *detail,
+                       const char *hint)
 {
   gsize start = vigil_wire_begin (buf, type);
 
@@ -180,8 +181,19 @@ write_error_or_notice (GByteArray *buf,
   add_field (buf, 'C', sqlstate);
   add_field (buf, 'M', message);
   add_field (buf, 'D', detail);
+  add_field (buf, 'H', hint);
   vigil_wire_add_byte (buf, '\0');
   vigil_wire_end (buf, start);
+}
+
+void
+vigil_wire_write_error_hint (GByteArray *buf,
+                             const char *severity,
+                             const char *sqlstate,
+                             const char *message,
+                             const char *hint)
+{
+  write_error_or_notice (buf, VIGIL_BE_ERROR, severity, sqlstate, message, NULL, hint);
 }
 
 void
@@ -191,7 +203,7 @@ vigil_wire_write_error (GByteArray *buf,
                         const char *message,
                         const char *detail)
 {
-  write_error_or_notice (buf, VIGIL_BE_ERROR, severity, sqlstate, message, detail);
+  write_error_or_notice (buf, VIGIL_BE_ERROR, severity, sqlstate, message, detail, NULL);
 }
 
 void
@@ -199,7 +211,7 @@ vigil_wire_write_notice (GByteArray *buf,
                          const char *sqlstate,
                          const char *message)
 {
-  write_error_or_notice (buf, VIGIL_BE_NOTICE, "NOTICE", sqlstate, message, NULL);
+  write_error_or_notice (buf, VIGIL_BE_NOTICE, "NOTICE", sqlstate, message, NULL, NULL);
 }
 
 void

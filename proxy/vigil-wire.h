@@ -141,6 +141,9 @@ void  vigil_wire_add_bytes      (GByteArray *buf, const void *p, gsize n);
 void  vigil_wire_write_error            (GByteArray *buf, const char *severity,
                                          const char *sqlstate, const char *message,
                                          const char *detail);
+void  vigil_wire_write_error_hint       (GByteArray *buf, const char *severity,
+                                         const char *sqlstate, const char *message,
+                                         const char *hint);
 void  vigil_wire_write_notice           (GByteArray *buf, const char *sqlstate,
                                          const char *message);
 void  vigil_wire_write_auth             (GByteArray *buf, gint32 code,

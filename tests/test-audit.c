@@ -1,1 +1,806 @@
-int main (void); int main (void) { return 77; }
+/* test-audit.c: the write-ahead, hash-chained audit log.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <signal.h>
+#include <string.h>
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "vigil-audit-private.h"
+#include "vigil-audit-read.h"
+#include "vigil-store.h"
+
+#define N_THREADS        8
+#define PER_THREAD       100
+#define TAMPER_STATEMENTS 20
+#define CRASH_COMMITTED  300
+#define BENCH_SECONDS    1
+
+typedef struct
+{
+  gint64 *ids;
+  GError *error;
+  guint   done;
+  guint   failed;
+} Results;
+
+typedef struct
+{
+  Results *results;
+  guint    index;
+} Slot;
+
+typedef struct
+{
+  VigilAudit   *audit;
+  GMainContext *context;
+  Results      *results;
+  guint         thread;
+} Appender;
+
+/* Helpers */
+
+static void
+rm_rf (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        rm_rf (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static char *
+make_data_dir (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VigilStore) store = NULL;
+  char *dir = g_dir_make_tmp ("vigil-audit-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  store = vigil_store_open (dir, &error);
+  g_assert_no_error (error);
+  return dir;
+}
+
+static VigilAudit *
+open_audit (const char *dir)
+{
+  g_autoptr(GError) error = NULL;
+  VigilAudit *audit = vigil_audit_new (dir, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (VIGIL_IS_AUDIT (audit));
+  return audit;
+}
+
+static VigilAuditRecord *
+make_record (guint thread,
+             guint index)
+{
+  VigilAuditRecord *record = vigil_audit_record_new ();
+
+  record->time_us = g_get_real_time ();
+  record->identity = g_strdup_printf ("agent-%u", thread);
+  record->identity_kind = g_strdup ("agent");
+  record->pid = 1000 + (gint) thread;
+  record->exe = g_strdup ("/usr/bin/psql");
+  record->os_user = g_strdup ("tester");
+  record->connection = g_strdup ("shop");
+  record->session = thread;
+  record->protocol = g_strdup ("extended");
+  record->statement = g_strdup_printf ("SELECT * FROM t WHERE id = $1 -- %u/%u", thread, index);
+  record->params = g_strdup_printf ("[\"%u\", null]", index);
+  record->class = g_strdup ("read");
+  record->relations = g_strdup ("t");
+  record->decision = g_strdup ("allow");
+  return record;
+}
+
+static void
+committed_cb (gint64        record_id,
+              const GError *error,
+              gpointer      user_data)
+{
+  Slot *slot = user_data;
+
+  if (error != NULL)
+    {
+      g_assert_error (error, VIGIL_ERROR, VIGIL_ERROR_STORE);
+      g_assert_cmpint (record_id, ==, 0);
+      if (slot->results->error == NULL)
+        slot->results->error = g_error_copy (error);
+      slot->results->failed++;
+    }
+  slot->results->ids[slot->index] = record_id;
+  slot->results->done++;
+  g_free (slot);
+}
+
+static void
+append (VigilAudit   *audit,
+        GMainContext *context,
+        Results      *results,
+        guint         thread,
+        guint         index,
+        guint         slot_index)
+{
+  Slot *slot = g_new0 (Slot, 1);
+
+  slot->results = results;
+  slot->index = slot_index;
+  vigil_audit_append_statement (audit, make_record (thread, index), context, committed_cb, slot);
+}
+
+static void
+wait_done (GMainContext *context,
+           Results      *results,
+           guint         n)
+{
+  while (results->done < n)
+    g_main_context_iteration (context, TRUE);
+}
+
+static void
+assert_intact (const char *dir,
+               gint64      expected_entries)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reason = NULL;
+  gint64 entries = -1, first_bad = -1;
+
+  g_assert_true (vigil_audit_verify (dir, &entries, &first_bad, &reason, &error));
+  g_assert_no_error (error);
+  g_assert_null (reason);
+  g_assert_cmpint (first_bad, ==, 0);
+  if (expected_entries >= 0)
+    g_assert_cmpint (entries, ==, expected_entries);
+}
+
+static char *
+assert_broken (const char *dir,
+               gint64      expected_first_bad)
+{
+  g_autoptr(GError) error = NULL;
+  char *reason = NULL;
+  gint64 first_bad = -1;
+
+  g_assert_false (vigil_audit_verify (dir, NULL, &first_bad, &reason, &error));
+  g_assert_error (error, VIGIL_AUDIT_VERIFY_ERROR, VIGIL_AUDIT_VERIFY_ERROR_BROKEN);
+  g_assert_nonnull (reason);
+  g_test_message ("tampered: first bad id %" G_GINT64_FORMAT ": %s", first_bad, reason);
+  g_assert_cmpint (first_bad, ==, expected_first_bad);
+  return reason;
+}
+
+static sqlite3 *
+open_raw (const char *dir)
+{
+  g_autofree char *path = g_build_filename (dir, VIGIL_AUDIT_DB_NAME, NULL);
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  return db;
+}
+
+static void
+exec_raw (sqlite3    *db,
+          const char *sql)
+{
+  char *message = NULL;
+
+  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("%s: %s", sql, message);
+}
+
+static void
+tamper (const char *dir,
+        const char *sql)
+{
+  sqlite3 *db = open_raw (dir);
+
+  exec_raw (db, sql);
+  sqlite3_close (db);
+}
+
+static char *
+copy_data_dir (const char *source)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp ("vigil-audit-tamper-XXXXXX", &error);
+  const char *names[] = { VIGIL_AUDIT_DB_NAME, VIGIL_AUDIT_HEAD_NAME };
+
+  g_assert_no_error (error);
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *from = g_build_filename (source, names[i], NULL);
+      g_autofree char *to = g_build_filename (dir, names[i], NULL);
+      g_autofree char *contents = NULL;
+      gsize len = 0;
+
+      g_file_get_contents (from, &contents, &len, &error);
+      g_assert_no_error (error);
+      g_file_set_contents (to, contents, len, &error);
+      g_assert_no_error (error);
+    }
+  return dir;
+}
+
+/* Recomputes entry ID's hash as an attacker who knows the format would. */
+static char *
+rehash_entry (sqlite3 *db,
+              gint64   id)
+{
+  sqlite3_stmt *stmt = NULL;
+  VigilAuditEntry entry;
+  char hash[VIGIL_AUDIT_HEX_LEN + 1];
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT " VIGIL_AUDIT_CONTENT_COLUMNS ", prev_hash"
+                                       " FROM audit_log WHERE id = ?", -1, &stmt, NULL),
+                   ==, SQLITE_OK);
+  sqlite3_bind_int64 (stmt, 1, id);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  _vigil_audit_entry_from_row (&entry, stmt, 0);
+  g_assert_true (_vigil_audit_entry_hash (&entry, (const char *) sqlite3_column_text (
+                                            stmt, VIGIL_AUDIT_N_FIELDS), hash));
+  sqlite3_finalize (stmt);
+  return g_strdup (hash);
+}
+
+/* Statements from many threads */
+
+static gpointer
+appender_thread (gpointer data)
+{
+  Appender *appender = data;
+
+  for (guint i = 0; i < PER_THREAD; i++)
+    append (appender->audit, appender->context, appender->results, appender->thread, i,
+            appender->thread * PER_THREAD + i);
+  return NULL;
+}
+
+static void
+test_append_threads (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autoptr(VigilAudit) audit = open_audit (dir);
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autoptr(GPtrArray) latest = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = NULL;
+  Results results = { g_new0 (gint64, N_THREADS * PER_THREAD), NULL, 0, 0 };
+  Appender appenders[N_THREADS];
+  GThread *threads[N_THREADS];
+
+  for (guint t = 0; t < N_THREADS; t++)
+    {
+      appenders[t] = (Appender) { audit, context, &results, t };
+      threads[t] = g_thread_new ("appender", appender_thread, &appenders[t]);
+    }
+  for (guint t = 0; t < N_THREADS; t++)
+    g_thread_join (threads[t]);
+  wait_done (context, &results, N_THREADS * PER_THREAD);
+  g_assert_no_error (results.error);
+
+  for (guint t = 0; t < N_THREADS; t++)
+    for (guint i = 0; i < PER_THREAD; i++)
+      {
+        gint64 *id = &results.ids[t * PER_THREAD + i];
+
+        g_assert_cmpint (*id, >, 0);
+        g_assert_false (g_hash_table_contains (seen, id));
+        g_hash_table_add (seen, id);
+        if (i > 0)
+          g_assert_cmpint (*id, >, *(id - 1));
+      }
+
+  for (guint i = 0; i < N_THREADS * PER_THREAD; i++)
+    vigil_audit_append_outcome (audit, results.ids[i], i, 100 + i, i % 3,
+                                i % 10 == 0 ? "42P01" : NULL,
+                                i % 10 == 0 ? "relation \"t\" does not exist" : NULL, 64 * i);
+  vigil_audit_flush (audit);
+  g_assert_cmpuint (vigil_audit_get_queue_depth (audit), ==, 0);
+  g_assert_cmpint (vigil_audit_get_last_commit_us (audit), >, 0);
+  assert_intact (dir, 2 * N_THREADS * PER_THREAD);
+
+  latest = vigil_audit_read_latest (dir, 10, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (latest->len, ==, 10);
+  for (guint i = 1; i < latest->len; i++)
+    g_assert_cmpint (((VigilAuditRecord *) latest->pdata[i - 1])->id, <,
+                     ((VigilAuditRecord *) latest->pdata[i])->id);
+  for (guint i = 0; i < latest->len; i++)
+    {
+      VigilAuditRecord *record = latest->pdata[i];
+
+      g_assert_cmpint (record->rows, >=, 0);
+      g_assert_cmpint (record->duration_us, >=, 100);
+      g_assert_cmpstr (record->exe, ==, "/usr/bin/psql");
+    }
+  json = vigil_audit_record_to_json (latest->pdata[9]);
+  g_test_message ("%s", json);
+  g_assert_nonnull (strstr (json, "\"process\":{\"pid\":"));
+  g_assert_nonnull (strstr (json, "\"params\":[\""));
+  g_assert_true (g_regex_match_simple ("\"time\":\"\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}Z\"",
+                                       json, 0, 0));
+  g_free (results.ids);
+}
+
+/* Tampering */
+
+static char *
+populated_dir (void)
+{
+  char *dir = make_data_dir ();
+  g_autoptr(VigilAudit) audit = open_audit (dir);
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  Results results = { g_new0 (gint64, TAMPER_STATEMENTS), NULL, 0, 0 };
+
+  for (guint i = 0; i < TAMPER_STATEMENTS; i++)
+    append (audit, context, &results, 0, i, i);
+  wait_done (context, &results, TAMPER_STATEMENTS);
+  for (guint i = 0; i < TAMPER_STATEMENTS; i++)
+    vigil_audit_append_outcome (audit, results.ids[i], 1, 10, 0, NULL, NULL, 100);
+  vigil_audit_flush (audit);
+  g_free (results.ids);
+  return dir;  /* 40 entries: statements 1..20, outcomes 21..40 */
+}
+
+static int
+run_vigilctl (const char *dir,
+              char      **out)
+{
+  const char *vigilctl = g_getenv ("VIGILCTL");
+  const char *argv[] = { vigilctl, "audit", "verify", "--data-dir", dir, NULL };
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, out, NULL,
+                &status, &error);
+  g_assert_no_error (error);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+static void
+test_tamper (void)
+{
+  g_autofree char *source = populated_dir ();
+  const gint64 n = 2 * TAMPER_STATEMENTS;
+  struct { const char *name; const char *sql; gint64 first_bad; } cases[] = {
+    { "edit", "DROP TRIGGER audit_log_no_update;"
+              "UPDATE audit_log SET statement = 'SELECT 1' WHERE id = 7", 7 },
+    { "edit-outcome", "DROP TRIGGER audit_log_no_update;"
+                      "UPDATE audit_log SET rows = 0 WHERE id = 25", 25 },
+    { "retype", "DROP TRIGGER audit_log_no_update;"
+                "UPDATE audit_log SET statement = CAST (statement AS BLOB) WHERE id = 3", 3 },
+    { "delete-middle", "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE id = 10", 10 },
+    { "swap-ids", "DROP TRIGGER audit_log_no_update;"
+                  "UPDATE audit_log SET id = -5 WHERE id = 5;"
+                  "UPDATE audit_log SET id = 5 WHERE id = 6;"
+                  "UPDATE audit_log SET id = 6 WHERE id = -5", 5 },
+    { "insert-forged", "INSERT INTO audit_log (id, kind, time_us, statement, prev_hash, hash)"
+                       " SELECT 41, 'statement', 0, 'DROP TABLE t', hash, hash FROM audit_log"
+                       " WHERE id = 40", n + 1 },
+    { "insert-gap", "INSERT INTO audit_log (id, kind, time_us, prev_hash, hash)"
+                    " SELECT 45, 'statement', 0, hash, hash FROM audit_log WHERE id = 40", n + 1 },
+    { "delete-first", "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE id = 1", 1 },
+  };
+  g_autofree char *out = NULL;
+
+  assert_intact (source, n);
+  g_assert_cmpint (run_vigilctl (source, &out), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "audit log intact: 40 entries, head "));
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *dir = copy_data_dir (source);
+      g_autofree char *reason = NULL;
+
+      g_test_message ("case %s", cases[i].name);
+      tamper (dir, cases[i].sql);
+      reason = assert_broken (dir, cases[i].first_bad);
+      if (i == 0)
+        {
+          g_clear_pointer (&out, g_free);
+          g_assert_cmpint (run_vigilctl (dir, &out), ==, 1);
+          g_assert_true (g_str_has_prefix (out, "first bad record: id 7: "));
+        }
+      rm_rf (dir);
+    }
+  rm_rf (source);
+}
+
+/* An attacker who knows the format: rehashing the edited entry moves the break to the
+ * next link; appending a well-formed entry is caught by the checkpoint. */
+static void
+test_tamper_rehash (void)
+{
+  g_autofree char *source = populated_dir ();
+  g_autofree char *dir = copy_data_dir (source);
+  g_autofree char *dir2 = copy_data_dir (source);
+  g_autofree char *reason = NULL;
+  g_autofree char *reason2 = NULL;
+  g_autofree char *hash = NULL;
+  g_autofree char *sql = NULL;
+  sqlite3 *db = open_raw (dir);
+
+  exec_raw (db, "DROP TRIGGER audit_log_no_update;"
+                "UPDATE audit_log SET identity = 'nobody' WHERE id = 12");
+  hash = rehash_entry (db, 12);
+  sql = g_strdup_printf ("UPDATE audit_log SET hash = '%s' WHERE id = 12", hash);
+  exec_raw (db, sql);
+  sqlite3_close (db);
+  reason = assert_broken (dir, 13);
+
+  db = open_raw (dir2);
+  exec_raw (db, "DROP TRIGGER audit_log_no_update;"
+                "INSERT INTO audit_log (id, kind, time_us, statement, prev_hash, hash)"
+                " SELECT 41, 'statement', 0, 'DROP TABLE t', hash, '' FROM audit_log"
+                " WHERE id = 40");
+  g_free (hash);
+  hash = rehash_entry (db, 41);
+  g_free (sql);
+  sql = g_strdup_printf ("UPDATE audit_log SET hash = '%s' WHERE id = 41", hash);
+  exec_raw (db, sql);
+  sqlite3_close (db);
+  reason2 = assert_broken (dir2, 41);
+  g_assert_nonnull (strstr (reason2, "checkpoint"));
+
+  rm_rf (dir);
+  rm_rf (dir2);
+  rm_rf (source);
+}
+
+/* Truncation made consistent with the checkpoint table is still caught by audit.head;
+ * the proxy refuses to append over it. Deleting audit.head alone fails verification too. */
+static void
+test_tamper_truncate (void)
+{
+  g_autofree char *source = populated_dir ();
+  g_autofree char *dir = copy_data_dir (source);
+  g_autofree char *dir2 = copy_data_dir (source);
+  g_autofree char *head = NULL;
+  g_autofree char *reason = NULL;
+  g_autofree char *reason2 = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VigilAudit) audit = NULL;
+  const gint64 keep = 2 * TAMPER_STATEMENTS - 5;
+
+  tamper (dir, "DROP TRIGGER audit_log_no_delete;"
+               "DELETE FROM audit_log WHERE id > 35;"
+               "UPDATE audit_checkpoint SET entries = 35,"
+               " head_hash = (SELECT hash FROM audit_log WHERE id = 35)");
+  reason = assert_broken (dir, keep + 1);
+  g_assert_nonnull (strstr (reason, VIGIL_AUDIT_HEAD_NAME));
+  audit = vigil_audit_new (dir, &error);
+  g_assert_error (error, VIGIL_ERROR, VIGIL_ERROR_STORE);
+  g_assert_null (audit);
+  g_clear_error (&error);
+
+  /* The head file alone: nothing in the log is bad, but truncation can no longer be
+   * ruled out, so verify fails with no single entry to blame (id 0). */
+  head = g_build_filename (dir2, VIGIL_AUDIT_HEAD_NAME, NULL);
+  g_assert_cmpint (g_unlink (head), ==, 0);
+  reason2 = assert_broken (dir2, 0);
+  g_assert_nonnull (strstr (reason2, "audit.head is missing"));
+  audit = vigil_audit_new (dir2, &error);
+  g_assert_error (error, VIGIL_ERROR, VIGIL_ERROR_STORE);
+
+  rm_rf (dir);
+  rm_rf (dir2);
+  rm_rf (source);
+}
+
+/* Fail closed */
+
+static void
+test_fail_closed_locked (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autoptr(VigilAudit) audit = open_audit (dir);
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  Results results = { g_new0 (gint64, 16), NULL, 0, 0 };
+  sqlite3 *locker;
+
+  GLogLevelFlags fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+
+  _vigil_audit_set_busy_timeout (audit, 50);
+  append (audit, context, &results, 0, 0, 0);
+  wait_done (context, &results, 1);
+  g_assert_cmpint (results.ids[0], ==, 1);
+
+  locker = open_raw (dir);
+  exec_raw (locker, "BEGIN EXCLUSIVE");
+  vigil_audit_append_outcome (audit, results.ids[0], 1, 5, 0, NULL, NULL, 10);
+  for (guint i = 1; i <= 5; i++)
+    append (audit, context, &results, 0, i, i);
+  wait_done (context, &results, 6);
+  g_assert_cmpuint (results.failed, ==, 5);
+  g_test_message ("while locked: %s", results.error->message);
+  g_assert_error (results.error, VIGIL_ERROR, VIGIL_ERROR_STORE);
+  vigil_audit_flush (audit);
+  g_assert_cmpuint (vigil_audit_get_queue_depth (audit), ==, 1);  /* the outcome, kept */
+  exec_raw (locker, "ROLLBACK");
+  sqlite3_close (locker);
+
+  for (guint i = 6; i <= 8; i++)
+    append (audit, context, &results, 0, i, i);
+  wait_done (context, &results, 9);
+  g_assert_cmpuint (results.failed, ==, 5);
+  vigil_audit_flush (audit);
+  g_assert_cmpuint (vigil_audit_get_queue_depth (audit), ==, 0);
+  /* statement 1, the retried outcome, then the three new statements */
+  g_assert_cmpint (results.ids[6], ==, 3);
+  g_assert_cmpint (results.ids[8], ==, 5);
+  assert_intact (dir, 5);
+
+  g_clear_error (&results.error);
+  g_free (results.ids);
+  g_clear_object (&audit);
+  rm_rf (dir);
+  g_log_set_always_fatal (fatal);
+}
+
+/* A read-only database file (opened read-write before it became read-only is not
+ * enough for SQLite to notice, so reopen after chmod). */
+static void
+test_fail_closed_readonly (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autofree char *path = g_build_filename (dir, VIGIL_AUDIT_DB_NAME, NULL);
+  g_autoptr(VigilAudit) audit = NULL;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  Results results = { g_new0 (gint64, 4), NULL, 0, 0 };
+  GLogLevelFlags fatal;
+
+  if (geteuid () == 0)
+    {
+      g_test_skip ("root ignores file permissions");
+      g_free (results.ids);
+      rm_rf (dir);
+      return;
+    }
+  fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  g_assert_cmpint (g_chmod (path, 0400), ==, 0);
+  audit = open_audit (dir);
+  append (audit, context, &results, 0, 0, 0);
+  append (audit, context, &results, 0, 1, 1);
+  wait_done (context, &results, 2);
+  g_assert_cmpuint (results.failed, ==, 2);
+  g_test_message ("read-only: %s", results.error->message);
+  g_clear_object (&audit);
+
+  g_assert_cmpint (g_chmod (path, 0600), ==, 0);
+  audit = open_audit (dir);
+  append (audit, context, &results, 0, 2, 2);
+  wait_done (context, &results, 3);
+  g_assert_cmpuint (results.failed, ==, 2);
+  g_assert_cmpint (results.ids[2], ==, 1);
+  vigil_audit_flush (audit);
+  assert_intact (dir, 1);
+
+  g_clear_error (&results.error);
+  g_free (results.ids);
+  g_clear_object (&audit);
+  rm_rf (dir);
+  g_log_set_always_fatal (fatal);
+}
+
+/* Crash: kill -9 while appending */
+
+static gpointer
+crash_child_spammer (gpointer data)
+{
+  VigilAudit *audit = data;
+
+  for (guint i = 0;; i++)
+    {
+      vigil_audit_append_statement (audit, make_record (1, i), NULL, NULL, NULL);
+      if (i % 64 == 0)
+        g_usleep (1000);
+    }
+  return NULL;
+}
+
+static int
+crash_child (const char *dir)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  VigilAudit *audit = open_audit (dir);
+  Results results = { g_new0 (gint64, 1), NULL, 0, 0 };
+
+  for (guint t = 0; t < 3; t++)
+    g_thread_unref (g_thread_new ("spammer", crash_child_spammer, audit));
+  for (guint i = 0;; i++)
+    {
+      append (audit, context, &results, 0, i, 0);
+      wait_done (context, &results, i + 1);
+      g_assert_no_error (results.error);
+      vigil_audit_append_outcome (audit, results.ids[0], 1, 1, 0, NULL, NULL, 1);
+      printf ("%" G_GINT64_FORMAT "\n", results.ids[0]);
+      fflush (stdout);
+    }
+  return 0;
+}
+
+static void
+test_crash (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autofree char *self_exe = g_file_read_link ("/proc/self/exe", NULL);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GSubprocess) child = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autoptr(GArray) committed = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VigilAudit) audit = NULL;
+  sqlite3 *db;
+  sqlite3_stmt *stmt = NULL;
+  char *line;
+
+  g_subprocess_launcher_setenv (launcher, "VIGIL_AUDIT_CRASH_CHILD", dir, TRUE);
+  child = g_subprocess_launcher_spawn (launcher, &error, self_exe, NULL);
+  g_assert_no_error (error);
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (child));
+  while (committed->len < CRASH_COMMITTED
+         && (line = g_data_input_stream_read_line (lines, NULL, NULL, &error)) != NULL)
+    {
+      gint64 id = g_ascii_strtoll (line, NULL, 10);
+
+      g_array_append_val (committed, id);
+      g_free (line);
+    }
+  g_assert_no_error (error);
+  g_subprocess_send_signal (child, SIGKILL);
+  g_subprocess_wait (child, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_term_sig (child), ==, SIGKILL);
+  g_assert_cmpuint (committed->len, ==, CRASH_COMMITTED);
+
+  assert_intact (dir, -1);
+  db = open_raw (dir);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count (*) FROM audit_log WHERE id = ?"
+                                       " AND kind = 'statement'", -1, &stmt, NULL), ==, SQLITE_OK);
+  for (guint i = 0; i < committed->len; i++)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_bind_int64 (stmt, 1, g_array_index (committed, gint64, i));
+      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+      g_assert_cmpint (sqlite3_column_int64 (stmt, 0), ==, 1);
+    }
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  audit = open_audit (dir);
+  vigil_audit_append_statement (audit, make_record (0, 0), NULL, NULL, NULL);
+  vigil_audit_flush (audit);
+  g_clear_object (&audit);
+  assert_intact (dir, -1);
+  rm_rf (dir);
+}
+
+/* Throughput */
+
+typedef struct
+{
+  VigilAudit *audit;
+  gint64      deadline;
+  guint       count;
+} BenchThread;
+
+/* Each thread behaves like a session: the next statement waits for the last commit. */
+static gpointer
+bench_thread (gpointer data)
+{
+  BenchThread *bench = data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  Results results = { g_new0 (gint64, 1), NULL, 0, 0 };
+
+  while (g_get_monotonic_time () < bench->deadline)
+    {
+      append (bench->audit, context, &results, 0, bench->count, 0);
+      wait_done (context, &results, ++bench->count);
+    }
+  g_assert_no_error (results.error);
+  g_free (results.ids);
+  return NULL;
+}
+
+static void
+bench_one (gboolean full,
+           guint    n_threads)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VigilAudit) audit = _vigil_audit_new_full (dir, full, &error);
+  BenchThread benches[N_THREADS];
+  GThread *threads[N_THREADS];
+  gint64 started = g_get_monotonic_time ();
+  guint total = 0;
+
+  g_assert_no_error (error);
+  for (guint t = 0; t < n_threads; t++)
+    {
+      benches[t] = (BenchThread) { audit, started + BENCH_SECONDS * G_USEC_PER_SEC, 0 };
+      threads[t] = g_thread_new ("bench", bench_thread, &benches[t]);
+    }
+  for (guint t = 0; t < n_threads; t++)
+    {
+      g_thread_join (threads[t]);
+      total += benches[t].count;
+    }
+  g_test_message ("synchronous=%s, %u session thread%s waiting for each commit: %.0f records/s,"
+                  " last commit %" G_GINT64_FORMAT " us",
+                  full ? "FULL" : "NORMAL", n_threads, n_threads > 1 ? "s" : "",
+                  total * (double) G_USEC_PER_SEC / (g_get_monotonic_time () - started),
+                  vigil_audit_get_last_commit_us (audit));
+  g_clear_object (&audit);
+  assert_intact (dir, total);
+  rm_rf (dir);
+}
+
+static void
+bench_open_loop (gboolean full)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VigilAudit) audit = _vigil_audit_new_full (dir, full, &error);
+  const guint n = 20000;
+  gint64 started = g_get_monotonic_time ();
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < n; i++)
+    vigil_audit_append_statement (audit, make_record (0, i), NULL, NULL, NULL);
+  vigil_audit_flush (audit);
+  g_test_message ("synchronous=%s, %u records appended at once: %.0f records/s",
+                  full ? "FULL" : "NORMAL", n,
+                  n * (double) G_USEC_PER_SEC / (g_get_monotonic_time () - started));
+  g_clear_object (&audit);
+  rm_rf (dir);
+}
+
+static void
+test_bench (void)
+{
+  for (int full = 1; full >= 0; full--)
+    {
+      bench_one (full, 1);
+      bench_one (full, N_THREADS);
+      bench_open_loop (full);
+    }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  const char *crash_dir = g_getenv ("VIGIL_AUDIT_CRASH_CHILD");
+
+  if (crash_dir != NULL)
+    return crash_child (crash_dir);
+
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/audit/append/threads", test_append_threads);
+  g_test_add_func ("/audit/verify/tamper", test_tamper);
+  g_test_add_func ("/audit/verify/tamper-rehash", test_tamper_rehash);
+  g_test_add_func ("/audit/verify/truncate", test_tamper_truncate);
+  g_test_add_func ("/audit/fail-closed/locked", test_fail_closed_locked);
+  g_test_add_func ("/audit/fail-closed/read-only", test_fail_closed_readonly);
+  g_test_add_func ("/audit/crash/kill-9", test_crash);
+  g_test_add_func ("/audit/bench/throughput", test_bench);
+  return g_test_run ();
+}

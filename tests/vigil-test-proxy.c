@@ -225,6 +225,7 @@ spawn_serve (VigilTestProxy              *self,
 {
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *timeout = NULL;
   g_autofree char *upstream = vigil_test_pg_conninfo (pg, NULL);
   g_autofree char *pid_file = g_build_filename (self->dir, "proxy.pid", NULL);
   const char *vigilctl = vigilctl_path (error);
@@ -249,6 +250,11 @@ spawn_serve (VigilTestProxy              *self,
       g_ptr_array_add (argv, "--tls-key");
       g_ptr_array_add (argv, (char *) vigil_test_pg_get_key_file (pg));
     }
+  if (opts != NULL && opts->approval_timeout > 0)
+    {
+      g_ptr_array_add (argv, "--approval-timeout");
+      g_ptr_array_add (argv, timeout = g_strdup_printf ("%u", opts->approval_timeout));
+    }
   g_ptr_array_add (argv, NULL);
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
@@ -261,6 +267,35 @@ spawn_serve (VigilTestProxy              *self,
     return FALSE;
   out = g_subprocess_get_stdout_pipe (self->proc);
   self->stdout_stream = g_data_input_stream_new (out);
+  return TRUE;
+}
+
+static gboolean
+import_policy (VigilTestProxy  *self,
+               const char      *json,
+               GError         **error)
+{
+  const char *vigilctl = g_getenv ("VIGILCTL");
+  g_autofree char *path = g_build_filename (self->dir, "policy.json", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  int status = 0;
+
+  if (g_strcmp0 (json, VIGIL_TEST_PROXY_DEFAULT_POLICY) == 0)
+    return TRUE;
+  if (!g_file_set_contents (path, json ? json : VIGIL_TEST_PROXY_ALLOW_ALL_POLICY, -1, error))
+    return FALSE;
+  if (!vigil_test_run ((const char * const[]) { vigilctl, "policy", "import", path,
+                                                "--data-dir", self->data_dir, NULL },
+                       NULL, &out, &err, &status, error))
+    return FALSE;
+  if (!g_spawn_check_wait_status (status, NULL))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   "vigilctl policy import: wait status %d, stdout '%s', stderr '%s'",
+                   status, out, err);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -294,6 +329,7 @@ vigil_test_proxy_start (VigilTestPg                 *pg,
   ok = ok &&
        (self->token = run_identity_add (self->data_dir, VIGIL_TEST_PROXY_IDENTITY, "agent",
                                         error)) != NULL &&
+       import_policy (self, opts ? opts->policy_json : NULL, error) &&
        spawn_serve (self, pg, opts, error) &&
        wait_ready (self, error);
   if (!ok)

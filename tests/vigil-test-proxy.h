@@ -15,8 +15,15 @@ typedef struct _VigilTestProxy VigilTestProxy;
 
 typedef struct
 {
-  gboolean tls;   /* pass --tls-cert/--tls-key (the fixture's pair) */
+  gboolean    tls;          /* pass --tls-cert/--tls-key (the fixture's pair) */
+  /* The policy to import before serving. NULL: allow everything (the protocol suites test
+   * the wire, not the guardrails); VIGIL_TEST_PROXY_DEFAULT_POLICY: keep the built-in one. */
+  const char *policy_json;
+  guint       approval_timeout;  /* seconds; 0 for the engine's default */
 } VigilTestProxyOptions;
+
+#define VIGIL_TEST_PROXY_DEFAULT_POLICY "default"
+#define VIGIL_TEST_PROXY_ALLOW_ALL_POLICY "{\"version\": 1, \"default_action\": \"allow\", \"rules\": []}"
 
 #define VIGIL_TEST_PROXY_IDENTITY "agent1"
 #define VIGIL_TEST_PROXY_READY_TIMEOUT 20

@@ -1,0 +1,19 @@
+/* vigil-audit-view.h: search the audit log, verify its chain.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define VIGIL_TYPE_AUDIT_VIEW (vigil_audit_view_get_type ())
+G_DECLARE_FINAL_TYPE (VigilAuditView, vigil_audit_view, VIGIL, AUDIT_VIEW, AdwBin)
+
+/* MODEL: VigilLiveRecord items, the current search's results. */
+void vigil_audit_view_set_model    (VigilAuditView *self,
+                                    GListModel     *model);
+void vigil_audit_view_focus_search (VigilAuditView *self);
+
+G_END_DECLS

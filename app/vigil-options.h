@@ -1,0 +1,42 @@
+/* vigil-options.h: the engine's command-line options, shared by `vigil` (and, later,
+ * `vigilctl serve`).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "vigil-engine.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  char    *data_dir;
+  char   **upstreams;
+  char    *listen;
+  char    *socket_dir;
+  char    *api;
+  char    *tls_cert;
+  char    *tls_key;
+  int      startup_timeout;
+  gboolean demo;
+} VigilOptions;
+
+/* Entries pointing into OPTIONS; WITH_DEMO adds --demo. Free the array with g_free(). */
+GOptionEntry *vigil_options_get_entries       (VigilOptions  *options,
+                                               gboolean       with_demo);
+void          vigil_options_clear             (VigilOptions  *options);
+/* --data-dir DIR, else $VIGIL_DATA_DIR, else $XDG_DATA_HOME/vigil. */
+char         *vigil_options_resolve_data_dir  (const VigilOptions *options);
+/* The connection's name is the conninfo's dbname, as libpq reads it. */
+char         *vigil_options_connection_name   (const char    *conninfo,
+                                               GError       **error);
+gboolean      vigil_options_configure_engine  (const VigilOptions *options,
+                                               VigilEngine   *engine,
+                                               GError       **error);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (VigilOptions, vigil_options_clear)
+
+G_END_DECLS

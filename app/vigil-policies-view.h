@@ -1,0 +1,19 @@
+/* vigil-policies-view.h: the policy's rules in order; import and export.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "vigil-policy-model.h"
+
+G_BEGIN_DECLS
+
+#define VIGIL_TYPE_POLICIES_VIEW (vigil_policies_view_get_type ())
+G_DECLARE_FINAL_TYPE (VigilPoliciesView, vigil_policies_view, VIGIL, POLICIES_VIEW, AdwBin)
+
+void vigil_policies_view_set_model (VigilPoliciesView *self,
+                                    VigilPolicyModel  *model);
+
+G_END_DECLS

@@ -1,0 +1,222 @@
+/* vigil-policy-model.c: the current policy document, as lists of VigilPolicyRule.
+ *
+ * The engine's VigilPolicy validates semantics; this model only checks the shape it needs
+ * to show the document, so that the view never depends on the engine being linked in.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "vigil-policies"
+
+#include <glib/gi18n.h>
+
+#include "vigil-types.h"
+#include "vigil-policy-model.h"
+
+#define DEFAULT_POLICY_RESOURCE "/org/vigil/data/default-policy.json"
+
+/* The engine's data resource (data/vigil-data.gresource.xml), linked into vigil-proxy. */
+GResource *vigil_data_get_resource (void);
+
+struct _VigilPolicyModel
+{
+  GObject     parent_instance;
+
+  char       *json;
+  char       *default_action;
+  GListStore *rules;
+  GListStore *masking;
+};
+
+G_DEFINE_FINAL_TYPE (VigilPolicyModel, vigil_policy_model, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_JSON,
+  PROP_DEFAULT_ACTION,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static gboolean
+check_rules (JsonObject  *root,
+             const char  *member,
+             GError     **error)
+{
+  JsonNode *node = json_object_get_member (root, member);
+  JsonArray *array;
+
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_INVALID, _("“%s” must be a list"), member);
+      return FALSE;
+    }
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    if (!JSON_NODE_HOLDS_OBJECT (json_array_get_element (array, i)))
+      {
+        g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_INVALID,
+                     _("%s[%u] must be an object"), member, i);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+static void
+fill (GListStore *store,
+      JsonObject *root,
+      const char *member,
+      gboolean    masking)
+{
+  JsonArray *array = json_object_has_member (root, member)
+                     ? json_object_get_array_member (root, member) : NULL;
+  g_autoptr(GPtrArray) rules = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    g_ptr_array_add (rules, vigil_policy_rule_new (i + 1, json_array_get_object_element (array, i),
+                                                   masking));
+  g_list_store_splice (store, 0, g_list_model_get_n_items (G_LIST_MODEL (store)),
+                       rules->pdata, rules->len);
+}
+
+static void
+vigil_policy_model_get_property (GObject    *object,
+                                 guint       prop_id,
+                                 GValue     *value,
+                                 GParamSpec *pspec)
+{
+  VigilPolicyModel *self = VIGIL_POLICY_MODEL (object);
+
+  switch (prop_id)
+    {
+    case PROP_JSON: g_value_set_string (value, self->json); break;
+    case PROP_DEFAULT_ACTION: g_value_set_string (value, self->default_action); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+vigil_policy_model_dispose (GObject *object)
+{
+  VigilPolicyModel *self = VIGIL_POLICY_MODEL (object);
+
+  g_clear_object (&self->rules);
+  g_clear_object (&self->masking);
+  G_OBJECT_CLASS (vigil_policy_model_parent_class)->dispose (object);
+}
+
+static void
+vigil_policy_model_finalize (GObject *object)
+{
+  VigilPolicyModel *self = VIGIL_POLICY_MODEL (object);
+
+  g_free (self->json);
+  g_free (self->default_action);
+  G_OBJECT_CLASS (vigil_policy_model_parent_class)->finalize (object);
+}
+
+static void
+vigil_policy_model_class_init (VigilPolicyModelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = vigil_policy_model_get_property;
+  object_class->dispose = vigil_policy_model_dispose;
+  object_class->finalize = vigil_policy_model_finalize;
+
+  properties[PROP_JSON] = g_param_spec_string ("json", NULL, NULL, NULL,
+                                               G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_DEFAULT_ACTION] =
+    g_param_spec_string ("default-action", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+vigil_policy_model_init (VigilPolicyModel *self)
+{
+  self->rules = g_list_store_new (VIGIL_TYPE_POLICY_RULE);
+  self->masking = g_list_store_new (VIGIL_TYPE_POLICY_RULE);
+}
+
+VigilPolicyModel *
+vigil_policy_model_new (void)
+{
+  return g_object_new (VIGIL_TYPE_POLICY_MODEL, NULL);
+}
+
+gboolean
+vigil_policy_model_load_json (VigilPolicyModel  *self,
+                              const char        *json,
+                              GError           **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *root;
+
+  g_return_val_if_fail (VIGIL_IS_POLICY_MODEL (self), FALSE);
+  g_return_val_if_fail (json != NULL, FALSE);
+
+  if (!json_parser_load_from_data (parser, json, -1, error))
+    return FALSE;
+  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_INVALID, _("A policy is a JSON object"));
+      return FALSE;
+    }
+  root = json_node_get_object (json_parser_get_root (parser));
+  if (!check_rules (root, "rules", error) || !check_rules (root, "masking", error))
+    return FALSE;
+
+  fill (self->rules, root, "rules", FALSE);
+  fill (self->masking, root, "masking", TRUE);
+  if (vigil_set_str (&self->default_action,
+                     json_object_get_string_member_with_default (root, "default_action", "allow")))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEFAULT_ACTION]);
+  if (vigil_set_str (&self->json, json))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_JSON]);
+  return TRUE;
+}
+
+gboolean
+vigil_policy_model_load_default (VigilPolicyModel  *self,
+                                 GError           **error)
+{
+  g_autoptr(GBytes) bytes = g_resource_lookup_data (vigil_data_get_resource (),
+                                                    DEFAULT_POLICY_RESOURCE, 0, error);
+  g_autofree char *json = NULL;
+
+  if (bytes == NULL)
+    return FALSE;
+  json = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  return vigil_policy_model_load_json (self, json, error);
+}
+
+const char *
+vigil_policy_model_get_json (VigilPolicyModel *self)
+{
+  g_return_val_if_fail (VIGIL_IS_POLICY_MODEL (self), NULL);
+  return self->json;
+}
+
+const char *
+vigil_policy_model_get_default_action (VigilPolicyModel *self)
+{
+  g_return_val_if_fail (VIGIL_IS_POLICY_MODEL (self), NULL);
+  return self->default_action;
+}
+
+GListModel *
+vigil_policy_model_get_rules (VigilPolicyModel *self)
+{
+  g_return_val_if_fail (VIGIL_IS_POLICY_MODEL (self), NULL);
+  return G_LIST_MODEL (self->rules);
+}
+
+GListModel *
+vigil_policy_model_get_masking (VigilPolicyModel *self)
+{
+  g_return_val_if_fail (VIGIL_IS_POLICY_MODEL (self), NULL);
+  return G_LIST_MODEL (self->masking);
+}

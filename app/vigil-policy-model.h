@@ -1,0 +1,31 @@
+/* vigil-policy-model.h: the current policy document, as lists of VigilPolicyRule.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "vigil-policy-rule.h"
+
+G_BEGIN_DECLS
+
+#define VIGIL_TYPE_POLICY_MODEL (vigil_policy_model_get_type ())
+G_DECLARE_FINAL_TYPE (VigilPolicyModel, vigil_policy_model, VIGIL, POLICY_MODEL, GObject)
+
+VigilPolicyModel *vigil_policy_model_new                (void);
+/* Checks the document's shape (DESIGN.md) and replaces the lists; on error nothing changes. */
+gboolean          vigil_policy_model_load_json          (VigilPolicyModel  *self,
+                                                         const char        *json,
+                                                         GError           **error);
+/* The built-in default policy, from the engine's resources. */
+gboolean          vigil_policy_model_load_default       (VigilPolicyModel  *self,
+                                                         GError           **error);
+/* The document as loaded, or NULL. */
+const char       *vigil_policy_model_get_json           (VigilPolicyModel  *self);
+const char       *vigil_policy_model_get_default_action (VigilPolicyModel  *self);
+/* Decision rules in order, then masking rules in order (VigilPolicyRule). */
+GListModel       *vigil_policy_model_get_rules          (VigilPolicyModel  *self);
+GListModel       *vigil_policy_model_get_masking        (VigilPolicyModel  *self);
+
+G_END_DECLS

@@ -1,0 +1,101 @@
+/* vigil-audit-private.h: the chain format shared by the writer, the verifier and tests.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <sqlite3.h>
+
+#include "vigil-audit.h"
+
+G_BEGIN_DECLS
+
+#define VIGIL_AUDIT_DB_NAME     "vigil.db"
+#define VIGIL_AUDIT_HEAD_NAME   "audit.head"
+#define VIGIL_AUDIT_HASH_LEN    32
+#define VIGIL_AUDIT_HEX_LEN     (VIGIL_AUDIT_HASH_LEN * 2)
+#define VIGIL_AUDIT_GENESIS_HEX "0000000000000000000000000000000000000000000000000000000000000000"
+
+/* The content columns of audit_log in canonical order; prev_hash and hash follow. */
+#define VIGIL_AUDIT_CONTENT_COLUMNS                                                  \
+  "id, kind, time_us, identity, identity_kind, pid, exe, os_user, connection, "      \
+  "session, protocol, statement, params, class, relations, decision, rule, approver, " \
+  "statement_id, rows, duration_us, masked, error_sqlstate, error_message, bytes"
+#define VIGIL_AUDIT_N_FIELDS 25
+
+typedef enum {
+  VIGIL_AUDIT_FIELD_ID,
+  VIGIL_AUDIT_FIELD_KIND,
+  VIGIL_AUDIT_FIELD_TIME_US,
+  VIGIL_AUDIT_FIELD_IDENTITY,
+  VIGIL_AUDIT_FIELD_IDENTITY_KIND,
+  VIGIL_AUDIT_FIELD_PID,
+  VIGIL_AUDIT_FIELD_EXE,
+  VIGIL_AUDIT_FIELD_OS_USER,
+  VIGIL_AUDIT_FIELD_CONNECTION,
+  VIGIL_AUDIT_FIELD_SESSION,
+  VIGIL_AUDIT_FIELD_PROTOCOL,
+  VIGIL_AUDIT_FIELD_STATEMENT,
+  VIGIL_AUDIT_FIELD_PARAMS,
+  VIGIL_AUDIT_FIELD_CLASS,
+  VIGIL_AUDIT_FIELD_RELATIONS,
+  VIGIL_AUDIT_FIELD_DECISION,
+  VIGIL_AUDIT_FIELD_RULE,
+  VIGIL_AUDIT_FIELD_APPROVER,
+  VIGIL_AUDIT_FIELD_STATEMENT_ID,
+  VIGIL_AUDIT_FIELD_ROWS,
+  VIGIL_AUDIT_FIELD_DURATION_US,
+  VIGIL_AUDIT_FIELD_MASKED,
+  VIGIL_AUDIT_FIELD_ERROR_SQLSTATE,
+  VIGIL_AUDIT_FIELD_ERROR_MESSAGE,
+  VIGIL_AUDIT_FIELD_BYTES,
+} VigilAuditField;
+
+/* One column value, typed as SQLite stores it: 'N' null, 'I' integer, 'T' text,
+ * 'F' real, 'B' blob (the writer only produces N, I and T). */
+typedef struct
+{
+  char          type;
+  gint64        i;
+  double        f;
+  const guint8 *data;
+  gsize         len;
+} VigilAuditValue;
+
+typedef struct
+{
+  VigilAuditValue v[VIGIL_AUDIT_N_FIELDS];
+} VigilAuditEntry;
+
+void     _vigil_audit_value_set_int  (VigilAuditValue       *value,
+                                      gint64                 i);
+void     _vigil_audit_value_set_text (VigilAuditValue       *value,
+                                      const char            *text);
+/* Reads columns FIRST.. of STMT (in canonical order) into ENTRY; borrowed from STMT. */
+void     _vigil_audit_entry_from_row (VigilAuditEntry       *entry,
+                                      sqlite3_stmt          *stmt,
+                                      int                    first);
+/* HEX_OUT: VIGIL_AUDIT_HEX_LEN + 1 bytes. FALSE only if PREV_HEX is not a valid hash. */
+gboolean _vigil_audit_entry_hash     (const VigilAuditEntry *entry,
+                                      const char            *prev_hex,
+                                      char                  *hex_out);
+
+/* DATA_DIR/audit.head: "vigil-audit-head 1\nentries N\nhash HEX\n". */
+gboolean _vigil_audit_head_write     (const char            *data_dir,
+                                      gint64                 entries,
+                                      const char            *hash_hex,
+                                      GError               **error);
+/* FALSE with G_FILE_ERROR_NOENT when missing, VIGIL_ERROR_INVALID when malformed. */
+gboolean _vigil_audit_head_read      (const char            *data_dir,
+                                      gint64                *out_entries,
+                                      char                 **out_hash_hex,
+                                      GError               **error);
+
+/* Test hooks. */
+VigilAudit *_vigil_audit_new_full         (const char  *data_dir,
+                                           gboolean     synchronous_full,
+                                           GError     **error);
+void        _vigil_audit_set_busy_timeout (VigilAudit  *self,
+                                           int          milliseconds);
+
+G_END_DECLS

@@ -1,0 +1,687 @@
+/* vigil-session-query.c: what a logged-in client sends, before it reaches the upstream.
+ *
+ * Each statement is classified, decided by policy and recorded. A statement reaches the
+ * upstream only once its audit record is committed: messages wait behind a gate until
+ * every record they carry is durable. A denied statement is replaced by a stand-in that
+ * the server itself rejects (SELECT from a relation named after a nonce), so the error
+ * arrives exactly where the statement's own result would have, with PostgreSQL's own
+ * transaction semantics; vigil-session-result.c turns that error into ours.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include "vigil-session-private.h"
+
+#define PARAM_TEXT_LIMIT 4096   /* longest parameter value the audit keeps, in bytes */
+#define DENY_HINT "The policy in force does not allow it; see vigilctl policy list, or ask an admin."
+
+/* ---- prepared statements and portals ------------------------------------------------- */
+
+static SessionPrepared *
+prepared_new (const char *text,
+              GPtrArray  *statements)
+{
+  SessionPrepared *p = g_new0 (SessionPrepared, 1);
+
+  p->refs = 1;
+  p->text = g_strdup (text);
+  p->statements = g_ptr_array_ref (statements);
+  return p;
+}
+
+static SessionPrepared *
+prepared_ref (SessionPrepared *p)
+{
+  p->refs++;
+  return p;
+}
+
+static void
+prepared_unref (SessionPrepared *p)
+{
+  if (p == NULL || --p->refs > 0)
+    return;
+  g_free (p->text);
+  g_ptr_array_unref (p->statements);
+  g_free (p);
+}
+
+static void
+portal_free (SessionPortal *portal)
+{
+  prepared_unref (portal->prepared);
+  g_free (portal->params);
+  g_free (portal);
+}
+
+void
+_vigil_session_inflight_free (SessionInFlight *f)
+{
+  g_clear_pointer (&f->record, vigil_audit_record_free);
+  g_free (f->poison);
+  g_free (f->deny_sqlstate);
+  g_free (f->deny_message);
+  g_free (f->deny_hint);
+  g_free (f);
+}
+
+void
+_vigil_session_init_statements (VigilSession *self)
+{
+  self->prepared = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) prepared_unref);
+  self->portals = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) portal_free);
+  self->poisons = g_hash_table_new (g_str_hash, g_str_equal);
+  g_queue_init (&self->inflight);
+  vigil_buffer_init (&self->gate, 4096);
+}
+
+void
+_vigil_session_clear_statements (VigilSession *self)
+{
+  g_clear_pointer (&self->prepared, g_hash_table_unref);
+  g_clear_pointer (&self->portals, g_hash_table_unref);
+  g_clear_pointer (&self->poisons, g_hash_table_unref);
+  g_queue_clear_full (&self->inflight, (GDestroyNotify) _vigil_session_inflight_free);
+  vigil_buffer_clear (&self->gate);
+}
+
+/* ---- forwarding through the gate ----------------------------------------------------- */
+
+static void
+mark_started (VigilSession *self)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  for (GList *l = self->inflight.tail; l != NULL; l = l->prev)
+    {
+      SessionInFlight *f = l->data;
+
+      if (f->started_us != 0)
+        break;
+      f->started_us = now;
+      f->bytes_at_start = self->bytes_to_client;
+    }
+}
+
+gboolean
+_vigil_session_release_gate (VigilSession *self)
+{
+  if (self->gate_failed)
+    {
+      /* Fail closed: nothing behind the gate may run without its record. */
+      _vigil_session_fatal (self, VIGIL_SQLSTATE_IO_ERROR,
+                            "the audit log cannot be written: statement refused");
+      return FALSE;
+    }
+  if (self->uncommitted > 0 || vigil_buffer_len (&self->gate) == 0)
+    return TRUE;
+  vigil_buffer_append (&self->server_out, vigil_buffer_head (&self->gate),
+                       vigil_buffer_len (&self->gate));
+  vigil_buffer_consume (&self->gate, vigil_buffer_len (&self->gate));
+  vigil_buffer_shrink (&self->gate, 4096);
+  mark_started (self);
+  return TRUE;
+}
+
+static void
+forward (VigilSession *self,
+         const guint8 *msg,
+         gsize         len)
+{
+  if (self->uncommitted > 0 || vigil_buffer_len (&self->gate) > 0)
+    {
+      vigil_buffer_append (&self->gate, msg, len);
+      return;
+    }
+  vigil_buffer_append (&self->server_out, msg, len);
+  mark_started (self);
+}
+
+static void
+forward_query_text (VigilSession *self,
+                    const char   *text)
+{
+  g_autoptr(GByteArray) msg = g_byte_array_new ();
+  gsize start = vigil_wire_begin (msg, VIGIL_FE_QUERY);
+
+  vigil_wire_add_string (msg, text);
+  vigil_wire_end (msg, start);
+  forward (self, msg->data, msg->len);
+}
+
+static void
+forward_parse (VigilSession *self,
+               const char   *name,
+               const char   *text)
+{
+  g_autoptr(GByteArray) msg = g_byte_array_new ();
+  gsize start = vigil_wire_begin (msg, VIGIL_FE_PARSE);
+
+  vigil_wire_add_string (msg, name);
+  vigil_wire_add_string (msg, text);
+  vigil_wire_add_int16 (msg, 0);
+  vigil_wire_end (msg, start);
+  forward (self, msg->data, msg->len);
+}
+
+/* ---- records ------------------------------------------------------------------------- */
+
+static char *
+join_relations (const VigilStatement *st)
+{
+  if (st->relations == NULL || st->relations[0] == NULL)
+    return NULL;
+  return g_strjoinv (",", st->relations);
+}
+
+static VigilAuditRecord *
+new_record (VigilSession         *self,
+            const char           *protocol,
+            const char           *text,
+            const VigilStatement *st,
+            const VigilVerdict   *verdict)
+{
+  VigilAuditRecord *r = vigil_audit_record_new ();
+
+  r->time_us = g_get_real_time ();
+  r->identity = g_strdup (self->user);
+  r->identity_kind = g_strdup (vigil_identity_kind_to_string (self->identity->kind));
+  if (self->peer != NULL)
+    {
+      r->pid = self->peer->pid;
+      r->exe = g_strdup (self->peer->exe);
+      r->os_user = g_strdup (self->peer->user);
+    }
+  r->connection = g_strdup (self->database);
+  r->session = self->id;
+  r->protocol = g_strdup (protocol);
+  r->statement = g_strdup (text);
+  r->class = st ? vigil_class_set_to_string (st->classes) : g_strdup ("other");
+  r->relations = st ? join_relations (st) : NULL;
+  r->decision = g_strdup (vigil_decision_to_string (verdict->decision));
+  r->rule = g_strdup (verdict->rule);
+  /* A held statement is recorded as reviewed, with who decided. */
+  if (self->hold == HOLD_APPROVED || self->hold == HOLD_DENIED)
+    {
+      vigil_set_str (&r->decision, "review");
+      r->approver = g_strdup (self->hold_by);
+    }
+  return r;
+}
+
+static void
+record_committed_cb (gint64        record_id,
+                     const GError *error,
+                     gpointer      user_data)
+{
+  SessionInFlight *f = user_data;
+  VigilSession *self = f->session;
+
+  f->session = NULL;
+  f->committed = TRUE;
+  f->record->id = error == NULL ? record_id : 0;
+  if (error == NULL)
+    _vigil_engine_emit_event (self->engine, f->record);
+  if (f->finished)
+    {
+      /* Its result came first and took it out of the queue: it is ours to finish. */
+      _vigil_session_record_outcome (self, f);
+      _vigil_session_inflight_free (f);
+    }
+  if (self->state == SESSION_CLOSED)
+    {
+      vigil_session_unref (self);
+      return;
+    }
+  if (error != NULL)
+    {
+      g_warning ("audit write failed, refusing statements: %s", error->message);
+      self->gate_failed = TRUE;
+    }
+  g_assert (self->uncommitted > 0);
+  self->uncommitted--;
+  _vigil_session_pump (self);
+  vigil_session_unref (self);
+}
+
+void
+_vigil_session_record_outcome (VigilSession    *self,
+                               SessionInFlight *f)
+{
+  VigilAudit *audit = _vigil_engine_get_audit (self->engine);
+  VigilAuditRecord *r = f->record;
+
+  if (audit != NULL && r->id > 0)
+    vigil_audit_append_outcome (audit, r->id, r->rows, r->duration_us, r->masked,
+                                r->error_sqlstate, r->error_message, r->bytes_to_client);
+  _vigil_engine_emit_event (self->engine, r);
+}
+
+/* Queues the statement's result slot and its audit record; the record is committed
+ * before the gate opens. */
+static SessionInFlight *
+track (VigilSession     *self,
+       VigilAuditRecord *record)
+{
+  SessionInFlight *f = g_new0 (SessionInFlight, 1);
+  VigilAudit *audit = _vigil_engine_get_audit (self->engine);
+
+  f->record = record;
+  f->sync_seq = self->syncs_sent;
+  g_queue_push_tail (&self->inflight, f);
+  if (audit == NULL)
+    {
+      f->committed = TRUE;
+      _vigil_engine_emit_event (self->engine, record);
+      return f;
+    }
+  f->session = vigil_session_ref (self);
+  self->uncommitted++;
+  vigil_audit_append_statement (audit, vigil_audit_record_copy (record),
+                                _vigil_engine_get_context (self->engine),
+                                record_committed_cb, f);
+  return f;
+}
+
+/* ---- denial -------------------------------------------------------------------------- */
+
+static char *
+new_poison (SessionInFlight    *f,
+            const char         *sqlstate,
+            const char         *message,
+            const char         *hint)
+{
+  guint8 raw[12];
+  g_autofree char *nonce = NULL;
+
+  RAND_bytes (raw, sizeof raw);
+  nonce = g_compute_checksum_for_data (G_CHECKSUM_MD5, raw, sizeof raw);
+  f->poison = g_strdup_printf ("vigil:%s", nonce);
+  f->deny_sqlstate = g_strdup (sqlstate);
+  f->deny_message = g_strdup (message);
+  f->deny_hint = g_strdup (hint);
+  return g_strdup_printf ("SELECT FROM \"%s\"", f->poison);
+}
+
+static char *
+deny_message (const VigilVerdict *verdict)
+{
+  if (verdict->message != NULL)
+    return g_strdup_printf ("Vigil denied this statement: %s", verdict->message);
+  if (verdict->rule != NULL)
+    return g_strdup_printf ("Vigil denied this statement (rule \"%s\")", verdict->rule);
+  return g_strdup ("Vigil denied this statement (default policy)");
+}
+
+/* ---- decisions ----------------------------------------------------------------------- */
+
+static void
+decide (VigilSession         *self,
+        VigilPolicy          *policy,
+        const VigilStatement *st,
+        VigilVerdict         *out)
+{
+  VigilPolicySubject subject = {
+    .identity = self->user,
+    .kind = self->identity->kind,
+    .connection = self->database,
+  };
+
+  vigil_policy_decide (policy, &subject, st, out);
+}
+
+static int
+severity (VigilDecision decision)
+{
+  switch (decision)
+    {
+    case VIGIL_DECISION_DENY:
+      return 2;
+    case VIGIL_DECISION_REVIEW:
+      return 1;
+    default:
+      return 0;
+    }
+}
+
+/* A query string is judged by its most dangerous statement, as a whole. Returns the
+ * index of the statement that decided (0 when all are allowed). */
+static guint
+judge (VigilSession *self,
+       GPtrArray    *statements,
+       VigilVerdict *out)
+{
+  g_autoptr(VigilPolicy) policy = _vigil_engine_ref_policy (self->engine);
+  guint deciding = 0;
+
+  *out = (VigilVerdict) { .decision = VIGIL_DECISION_ALLOW, .mask = TRUE };
+  for (guint i = 0; i < statements->len; i++)
+    {
+      VigilVerdict v;
+
+      decide (self, policy, g_ptr_array_index (statements, i), &v);
+      if (i == 0 || severity (v.decision) > severity (out->decision))
+        {
+          *out = v;
+          deciding = i;
+        }
+      if (!v.mask)
+        out->mask = FALSE;
+    }
+  /* The policy may go before the session does; keep nothing that points into it. */
+  out->rule = out->rule ? g_intern_string (out->rule) : NULL;
+  out->message = out->message ? g_intern_string (out->message) : NULL;
+  return deciding;
+}
+
+/* ---- simple query -------------------------------------------------------------------- */
+
+static void
+deny_query (VigilSession *self,
+            GPtrArray    *statements,
+            VigilVerdict *verdict)
+{
+  g_autofree char *message = deny_message (verdict);
+  g_autofree char *poison = NULL;
+  VigilStatement *st = g_ptr_array_index (statements, 0);
+  SessionInFlight *first = track (self, new_record (self, "simple", st->text, st, verdict));
+
+  /* Every statement is recorded; the first carries the denial, the rest "not run". */
+  for (guint i = 1; i < statements->len; i++)
+    {
+      st = g_ptr_array_index (statements, i);
+      track (self, new_record (self, "simple", st->text, st, verdict));
+    }
+  poison = new_poison (first, VIGIL_SQLSTATE_INSUFFICIENT_PRIVILEGE, message, DENY_HINT);
+  g_hash_table_insert (self->poisons, first->poison, first);
+  forward_query_text (self, poison);
+}
+
+static MessageResult
+handle_query (VigilSession *self,
+              const guint8 *msg,
+              gsize         len)
+{
+  VigilWireReader r;
+  const char *text;
+  g_autoptr(GPtrArray) statements = NULL;
+  VigilVerdict verdict;
+  guint deciding;
+
+  vigil_wire_reader_init (&r, msg + VIGIL_WIRE_HEADER_SIZE, len - VIGIL_WIRE_HEADER_SIZE);
+  if (!vigil_wire_read_string (&r, &text) || vigil_wire_reader_remaining (&r) != 0)
+    {
+      _vigil_session_fatal (self, VIGIL_SQLSTATE_PROTOCOL_VIOLATION, "invalid Query message");
+      return MSG_FAILED;
+    }
+  statements = vigil_classifier_classify (_vigil_engine_get_classifier (self->engine), text);
+  deciding = judge (self, statements, &verdict);
+  if (verdict.decision == VIGIL_DECISION_REVIEW &&
+      !_vigil_session_hold_settle (self, g_ptr_array_index (statements, deciding), text, &verdict))
+    return MSG_PARKED;
+  if (verdict.decision != VIGIL_DECISION_ALLOW && statements->len > 0)
+    deny_query (self, statements, &verdict);
+  else
+    {
+      for (guint i = 0; i < statements->len; i++)
+        {
+          VigilStatement *st = g_ptr_array_index (statements, i);
+
+          track (self, new_record (self, "simple", st->text, st, &verdict));
+        }
+      forward (self, msg, len);
+    }
+  _vigil_session_hold_clear (self);
+  self->syncs_sent++;
+  return MSG_CONSUMED;
+}
+
+/* ---- extended query ------------------------------------------------------------------ */
+
+static MessageResult
+handle_parse (VigilSession *self,
+              const guint8 *msg,
+              gsize         len)
+{
+  VigilWireReader r;
+  const char *name, *text;
+  g_autoptr(GPtrArray) statements = NULL;
+  VigilVerdict verdict;
+  guint deciding;
+
+  vigil_wire_reader_init (&r, msg + VIGIL_WIRE_HEADER_SIZE, len - VIGIL_WIRE_HEADER_SIZE);
+  if (!vigil_wire_read_string (&r, &name) || !vigil_wire_read_string (&r, &text))
+    {
+      _vigil_session_fatal (self, VIGIL_SQLSTATE_PROTOCOL_VIOLATION, "invalid Parse message");
+      return MSG_FAILED;
+    }
+  statements = vigil_classifier_classify (_vigil_engine_get_classifier (self->engine), text);
+  deciding = judge (self, statements, &verdict);
+  if (verdict.decision == VIGIL_DECISION_REVIEW &&
+      !_vigil_session_hold_settle (self, g_ptr_array_index (statements, deciding), text, &verdict))
+    return MSG_PARKED;
+  if (verdict.decision != VIGIL_DECISION_ALLOW && statements->len > 0)
+    {
+      VigilStatement *st = g_ptr_array_index (statements, deciding);
+      SessionInFlight *f = track (self, new_record (self, "extended", text, st, &verdict));
+      g_autofree char *message = deny_message (&verdict);
+      g_autofree char *poison = new_poison (f, VIGIL_SQLSTATE_INSUFFICIENT_PRIVILEGE, message, DENY_HINT);
+
+      g_hash_table_insert (self->poisons, f->poison, f);
+      g_hash_table_remove (self->prepared, name);
+      forward_parse (self, name, poison);
+      _vigil_session_hold_clear (self);
+      return MSG_CONSUMED;
+    }
+  _vigil_session_hold_clear (self);
+  g_hash_table_replace (self->prepared, g_strdup (name), prepared_new (text, statements));
+  forward (self, msg, len);
+  return MSG_CONSUMED;
+}
+
+static void
+append_param_json (GString      *json,
+                   const guint8 *value,
+                   gint32        len,
+                   gboolean      binary)
+{
+  gsize shown = MIN ((gsize) len, PARAM_TEXT_LIMIT);
+  g_autofree char *text = NULL;
+  g_autofree char *escaped = NULL;
+
+  if (len < 0)
+    {
+      g_string_append (json, "null");
+      return;
+    }
+  if (binary)
+    {
+      GString *hex = g_string_new ("\\\\x");
+
+      for (gsize i = 0; i < MIN (shown, PARAM_TEXT_LIMIT / 2); i++)
+        g_string_append_printf (hex, "%02x", value[i]);
+      text = g_string_free (hex, FALSE);
+    }
+  else
+    text = g_utf8_make_valid ((const char *) value, shown);
+  escaped = g_strescape (text, NULL);
+  g_string_append_printf (json, "\"%s%s\"", escaped, shown < (gsize) len ? "..." : "");
+}
+
+/* Bind: portal, statement, formats, values. Returns the values as a JSON array. */
+static char *
+bind_params_json (VigilWireReader *r,
+                  const char     **portal,
+                  const char     **statement)
+{
+  g_autoptr(GString) json = g_string_new ("[");
+  gint16 nformats, nparams;
+  const guint8 *formats;
+
+  if (!vigil_wire_read_string (r, portal) || !vigil_wire_read_string (r, statement) ||
+      !vigil_wire_read_int16 (r, &nformats) || nformats < 0 ||
+      !vigil_wire_read_bytes (r, (gsize) nformats * 2, &formats) ||
+      !vigil_wire_read_int16 (r, &nparams) || nparams < 0)
+    return NULL;
+  for (gint i = 0; i < nparams; i++)
+    {
+      gint32 vlen;
+      const guint8 *value = NULL;
+      gint fi = nformats == 1 ? 0 : i;
+      gboolean binary = nformats > 0 && fi < nformats && formats[fi * 2 + 1] == 1;
+
+      if (!vigil_wire_read_int32 (r, &vlen) ||
+          (vlen > 0 && !vigil_wire_read_bytes (r, (gsize) vlen, &value)))
+        return NULL;
+      if (i > 0)
+        g_string_append_c (json, ',');
+      append_param_json (json, value, vlen, binary);
+    }
+  g_string_append_c (json, ']');
+  return g_strdup (json->str);
+}
+
+static MessageResult
+handle_bind (VigilSession *self,
+             const guint8 *msg,
+             gsize         len)
+{
+  VigilWireReader r;
+  const char *portal, *statement;
+  g_autofree char *params = NULL;
+  SessionPrepared *prepared;
+  SessionPortal *p;
+
+  vigil_wire_reader_init (&r, msg + VIGIL_WIRE_HEADER_SIZE, len - VIGIL_WIRE_HEADER_SIZE);
+  params = bind_params_json (&r, &portal, &statement);
+  if (params == NULL)
+    {
+      _vigil_session_fatal (self, VIGIL_SQLSTATE_PROTOCOL_VIOLATION, "invalid Bind message");
+      return MSG_FAILED;
+    }
+  prepared = g_hash_table_lookup (self->prepared, statement);
+  if (prepared != NULL)
+    {
+      p = g_new0 (SessionPortal, 1);
+      p->prepared = prepared_ref (prepared);
+      p->params = g_steal_pointer (&params);
+      g_hash_table_replace (self->portals, g_strdup (portal), p);
+    }
+  else
+    g_hash_table_remove (self->portals, portal);
+  forward (self, msg, len);
+  return MSG_CONSUMED;
+}
+
+static MessageResult
+handle_execute (VigilSession *self,
+                const guint8 *msg,
+                gsize         len)
+{
+  VigilWireReader r;
+  const char *name;
+  SessionPortal *portal;
+  VigilAuditRecord *record;
+  VigilVerdict allowed = { .decision = VIGIL_DECISION_ALLOW, .mask = TRUE };
+  VigilStatement *st = NULL;
+
+  vigil_wire_reader_init (&r, msg + VIGIL_WIRE_HEADER_SIZE, len - VIGIL_WIRE_HEADER_SIZE);
+  if (!vigil_wire_read_string (&r, &name))
+    {
+      _vigil_session_fatal (self, VIGIL_SQLSTATE_PROTOCOL_VIOLATION, "invalid Execute message");
+      return MSG_FAILED;
+    }
+  portal = g_hash_table_lookup (self->portals, name);
+  /* An unknown portal runs nothing: the server answers with its own error. */
+  if (portal != NULL)
+    {
+      if (portal->prepared->statements->len > 0)
+        st = g_ptr_array_index (portal->prepared->statements, 0);
+      record = new_record (self, "extended", portal->prepared->text, st, &allowed);
+      record->params = g_strdup (portal->params);
+      track (self, record);
+    }
+  forward (self, msg, len);
+  return MSG_CONSUMED;
+}
+
+static MessageResult
+handle_close (VigilSession *self,
+              const guint8 *msg,
+              gsize         len)
+{
+  VigilWireReader r;
+  guint8 kind;
+  const char *name;
+
+  vigil_wire_reader_init (&r, msg + VIGIL_WIRE_HEADER_SIZE, len - VIGIL_WIRE_HEADER_SIZE);
+  if (!vigil_wire_read_byte (&r, &kind) || !vigil_wire_read_string (&r, &name))
+    {
+      _vigil_session_fatal (self, VIGIL_SQLSTATE_PROTOCOL_VIOLATION, "invalid Close message");
+      return MSG_FAILED;
+    }
+  g_hash_table_remove (kind == 'S' ? self->prepared : self->portals, name);
+  forward (self, msg, len);
+  return MSG_CONSUMED;
+}
+
+static MessageResult
+handle_function_call (VigilSession *self,
+                      const guint8 *msg,
+                      gsize         len)
+{
+  VigilWireReader r;
+  guint32 oid;
+  g_autofree char *text = NULL;
+  VigilVerdict allowed = { .decision = VIGIL_DECISION_ALLOW, .mask = TRUE };
+
+  vigil_wire_reader_init (&r, msg + VIGIL_WIRE_HEADER_SIZE, len - VIGIL_WIRE_HEADER_SIZE);
+  if (!vigil_wire_read_uint32 (&r, &oid))
+    {
+      _vigil_session_fatal (self, VIGIL_SQLSTATE_PROTOCOL_VIOLATION, "invalid FunctionCall");
+      return MSG_FAILED;
+    }
+  text = g_strdup_printf ("-- FunctionCall oid %u", oid);
+  track (self, new_record (self, "function", text, NULL, &allowed));
+  forward (self, msg, len);
+  self->syncs_sent++;
+  return MSG_CONSUMED;
+}
+
+MessageResult
+_vigil_session_handle_client_message (VigilSession *self,
+                                      const guint8 *msg,
+                                      gsize         len)
+{
+  switch (msg[0])
+    {
+    case VIGIL_FE_QUERY:
+      return handle_query (self, msg, len);
+    case VIGIL_FE_PARSE:
+      return handle_parse (self, msg, len);
+    case VIGIL_FE_BIND:
+      return handle_bind (self, msg, len);
+    case VIGIL_FE_EXECUTE:
+      return handle_execute (self, msg, len);
+    case VIGIL_FE_CLOSE:
+      return handle_close (self, msg, len);
+    case VIGIL_FE_FUNCTION_CALL:
+      return handle_function_call (self, msg, len);
+    case VIGIL_FE_SYNC:
+      forward (self, msg, len);
+      self->syncs_sent++;
+      return MSG_CONSUMED;
+    case VIGIL_FE_TERMINATE:
+      self->terminated = TRUE;
+      forward (self, msg, len);
+      return MSG_CONSUMED;
+    default:
+      forward (self, msg, len);
+      return MSG_CONSUMED;
+    }
+}
