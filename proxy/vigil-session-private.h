@@ -51,12 +51,21 @@ typedef enum {
   HOLD_DENIED,
 } HoldState;
 
+typedef enum {
+  MASK_PASS,       /* forward the message as it is */
+  MASK_REPLACED,   /* forward OUT instead */
+  MASK_WAIT,       /* not yet: a column plan is being resolved; the session pumps again */
+} MaskAction;
+
+typedef struct _SessionMask SessionMask;
+
 /* A prepared statement (extended protocol) as the session knows it. */
 typedef struct
 {
   gint       refs;
   char      *text;
   GPtrArray *statements;   /* VigilStatement */
+  gboolean   mask;         /* FALSE when the deciding rule said "mask": false */
 } SessionPrepared;
 
 /* A bound portal: which statement, with which parameters. */
@@ -76,6 +85,7 @@ typedef struct
   guint64           bytes_at_start;
   gint64            rows_seen;
   gboolean          committed;
+  gboolean          mask;          /* the deciding rule did not say "mask": false */
   gboolean          finished;      /* its result came before its commit */
   char             *poison;        /* nonce of the stand-in a denied statement became */
   char             *deny_sqlstate;
@@ -133,6 +143,10 @@ struct _VigilSession
   gboolean           gate_failed;     /* the audit refused one of the gate's records */
   GHashTable        *poisons;         /* nonce -> SessionInFlight (not owned) */
 
+  /* masking (engine thread only; see vigil-session-mask.c) */
+  SessionMask       *mask;
+  GByteArray        *scratch;         /* a rewritten message on its way out */
+
   /* the statement held for approval (engine thread only) */
   HoldState          hold;
   gint64             hold_id;
@@ -164,6 +178,22 @@ MessageResult _vigil_session_handle_client_message (VigilSession *self,
                                                     const guint8 *msg,
                                                     gsize         len);
 
+/* vigil-session-mask.c: what leaves the proxy is masked by policy. */
+SessionMask *_vigil_session_mask_new        (VigilSession *self);
+void         _vigil_session_mask_free       (SessionMask  *mask);
+/* Any server message after login; CURRENT is the statement it belongs to, or NULL.
+ * Counts what it masks into CURRENT->record->masked. */
+MaskAction   _vigil_session_mask_server_message (VigilSession    *self,
+                                                 SessionInFlight *current,
+                                                 const guint8    *msg,
+                                                 gsize            len,
+                                                 GByteArray      *out);
+/* Statement text or parameters for the audit, with sensitive literals masked by the
+ * detectors; NULL when nothing was masked. Adds the count to *MASKED. */
+char        *_vigil_session_mask_for_audit  (VigilSession *self,
+                                             const char   *text,
+                                             guint        *masked);
+
 /* vigil-session-hold.c: statements that need a human. */
 /* Returns TRUE when VERDICT may proceed now (approved, or rewritten into a denial). */
 gboolean _vigil_session_hold_settle      (VigilSession         *self,
@@ -180,8 +210,9 @@ void     _vigil_session_record_outcome   (VigilSession    *self,
  * audit refused them (the session has been ended). */
 gboolean _vigil_session_release_gate     (VigilSession *self);
 
-/* vigil-session-result.c: server messages after login. Appends to client_out. */
-void     _vigil_session_handle_server_message (VigilSession *self,
+/* vigil-session-result.c: server messages after login. Appends to client_out; FALSE
+ * when the message must wait (masking resolves a column plan) and was not consumed. */
+gboolean _vigil_session_handle_server_message (VigilSession *self,
                                                const guint8 *msg,
                                                gsize         len);
 

@@ -22,10 +22,12 @@
 
 static SessionPrepared *
 prepared_new (const char *text,
-              GPtrArray  *statements)
+              GPtrArray  *statements,
+              gboolean    mask)
 {
   SessionPrepared *p = g_new0 (SessionPrepared, 1);
 
+  p->mask = mask;
   p->refs = 1;
   p->text = g_strdup (text);
   p->statements = g_ptr_array_ref (statements);
@@ -200,7 +202,9 @@ new_record (VigilSession         *self,
   r->connection = g_strdup (self->database);
   r->session = self->id;
   r->protocol = g_strdup (protocol);
-  r->statement = g_strdup (text);
+  r->statement = _vigil_session_mask_for_audit (self, text, &r->masked);
+  if (r->statement == NULL)
+    r->statement = g_strdup (text);
   r->class = st ? vigil_class_set_to_string (st->classes) : g_strdup ("other");
   r->relations = st ? join_relations (st) : NULL;
   r->decision = g_strdup (vigil_decision_to_string (verdict->decision));
@@ -266,12 +270,14 @@ _vigil_session_record_outcome (VigilSession    *self,
  * before the gate opens. */
 static SessionInFlight *
 track (VigilSession     *self,
-       VigilAuditRecord *record)
+       VigilAuditRecord *record,
+       gboolean          mask)
 {
   SessionInFlight *f = g_new0 (SessionInFlight, 1);
   VigilAudit *audit = _vigil_engine_get_audit (self->engine);
 
   f->record = record;
+  f->mask = mask;
   f->sync_seq = self->syncs_sent;
   g_queue_push_tail (&self->inflight, f);
   if (audit == NULL)
@@ -389,13 +395,14 @@ deny_query (VigilSession *self,
   g_autofree char *message = deny_message (verdict);
   g_autofree char *poison = NULL;
   VigilStatement *st = g_ptr_array_index (statements, 0);
-  SessionInFlight *first = track (self, new_record (self, "simple", st->text, st, verdict));
+  SessionInFlight *first = track (self, new_record (self, "simple", st->text, st, verdict),
+                                  verdict->mask);
 
   /* Every statement is recorded; the first carries the denial, the rest "not run". */
   for (guint i = 1; i < statements->len; i++)
     {
       st = g_ptr_array_index (statements, i);
-      track (self, new_record (self, "simple", st->text, st, verdict));
+      track (self, new_record (self, "simple", st->text, st, verdict), verdict->mask);
     }
   poison = new_poison (first, VIGIL_SQLSTATE_INSUFFICIENT_PRIVILEGE, message, DENY_HINT);
   g_hash_table_insert (self->poisons, first->poison, first);
@@ -432,7 +439,7 @@ handle_query (VigilSession *self,
         {
           VigilStatement *st = g_ptr_array_index (statements, i);
 
-          track (self, new_record (self, "simple", st->text, st, &verdict));
+          track (self, new_record (self, "simple", st->text, st, &verdict), verdict.mask);
         }
       forward (self, msg, len);
     }
@@ -468,7 +475,8 @@ handle_parse (VigilSession *self,
   if (verdict.decision != VIGIL_DECISION_ALLOW && statements->len > 0)
     {
       VigilStatement *st = g_ptr_array_index (statements, deciding);
-      SessionInFlight *f = track (self, new_record (self, "extended", text, st, &verdict));
+      SessionInFlight *f = track (self, new_record (self, "extended", text, st, &verdict),
+                                  verdict.mask);
       g_autofree char *message = deny_message (&verdict);
       g_autofree char *poison = new_poison (f, VIGIL_SQLSTATE_INSUFFICIENT_PRIVILEGE, message, DENY_HINT);
 
@@ -479,7 +487,7 @@ handle_parse (VigilSession *self,
       return MSG_CONSUMED;
     }
   _vigil_session_hold_clear (self);
-  g_hash_table_replace (self->prepared, g_strdup (name), prepared_new (text, statements));
+  g_hash_table_replace (self->prepared, g_strdup (name), prepared_new (text, statements, verdict.mask));
   forward (self, msg, len);
   return MSG_CONSUMED;
 }
@@ -603,8 +611,10 @@ handle_execute (VigilSession *self,
       if (portal->prepared->statements->len > 0)
         st = g_ptr_array_index (portal->prepared->statements, 0);
       record = new_record (self, "extended", portal->prepared->text, st, &allowed);
-      record->params = g_strdup (portal->params);
-      track (self, record);
+      record->params = _vigil_session_mask_for_audit (self, portal->params, &record->masked);
+      if (record->params == NULL)
+        record->params = g_strdup (portal->params);
+      track (self, record, portal->prepared->mask);
     }
   forward (self, msg, len);
   return MSG_CONSUMED;
@@ -647,7 +657,7 @@ handle_function_call (VigilSession *self,
       return MSG_FAILED;
     }
   text = g_strdup_printf ("-- FunctionCall oid %u", oid);
-  track (self, new_record (self, "function", text, NULL, &allowed));
+  track (self, new_record (self, "function", text, NULL, &allowed), TRUE);
   forward (self, msg, len);
   self->syncs_sent++;
   return MSG_CONSUMED;

@@ -45,6 +45,8 @@ read_error_fields (const guint8 *msg,
 }
 
 /* The in-flight statement the current result belongs to: the oldest of this sync point. */
+static void emit (VigilSession *self, const guint8 *msg, gsize len);
+
 static SessionInFlight *
 current (VigilSession *self)
 {
@@ -126,8 +128,7 @@ rewrite_denial (VigilSession      *self,
     return FALSE;
   msg = g_byte_array_new ();
   vigil_wire_write_error_hint (msg, "ERROR", f->deny_sqlstate, f->deny_message, f->deny_hint);
-  self->bytes_to_client += msg->len;
-  _vigil_session_send_to_client (self, msg);
+  emit (self, msg->data, msg->len);
   return TRUE;
 }
 
@@ -154,35 +155,68 @@ handle_error (VigilSession *self,
   return rewritten;
 }
 
-void
+static void
+emit (VigilSession *self,
+      const guint8 *msg,
+      gsize         len)
+{
+  vigil_buffer_append (&self->client_out, msg, len);
+  self->bytes_to_client += len;
+}
+
+/* Masks MSG by policy on its way to the client; FALSE when it must wait for a plan. */
+static gboolean
+emit_masked (VigilSession    *self,
+             SessionInFlight *f,
+             const guint8    *msg,
+             gsize            len)
+{
+  switch (_vigil_session_mask_server_message (self, f, msg, len, self->scratch))
+    {
+    case MASK_WAIT:
+      return FALSE;
+    case MASK_REPLACED:
+      emit (self, self->scratch->data, self->scratch->len);
+      g_byte_array_set_size (self->scratch, 0);
+      return TRUE;
+    default:
+      emit (self, msg, len);
+      return TRUE;
+    }
+}
+
+gboolean
 _vigil_session_handle_server_message (VigilSession *self,
                                       const guint8 *msg,
                                       gsize         len)
 {
-  SessionInFlight *f;
+  SessionInFlight *f = current (self);
 
+  /* Mask first: a message that waits for its column plan must not be counted twice. */
+  if (msg[0] != VIGIL_BE_ERROR && !emit_masked (self, f, msg, len))
+    return FALSE;
   switch (msg[0])
     {
     case VIGIL_BE_DATA_ROW:
-      if ((f = current (self)) != NULL)
+      if (f != NULL)
         f->rows_seen++;
       break;
     case VIGIL_BE_COMMAND_COMPLETE:
-      if ((f = current (self)) != NULL)
+      if (f != NULL)
         finish (self, f, rows_from_tag (msg, len), NULL, NULL);
       break;
     case VIGIL_BE_EMPTY_QUERY:
     case VIGIL_BE_FUNCTION_CALL_RESULT:
-      if ((f = current (self)) != NULL)
+      if (f != NULL)
         finish (self, f, 0, NULL, NULL);
       break;
     case VIGIL_BE_PORTAL_SUSPENDED:
-      if ((f = current (self)) != NULL)
+      if (f != NULL)
         finish (self, f, f->rows_seen, NULL, NULL);
       break;
     case VIGIL_BE_ERROR:
-      if (handle_error (self, msg, len))
-        return;
+      if (!handle_error (self, msg, len))
+        emit_masked (self, NULL, msg, len);
       break;
     case VIGIL_BE_READY_FOR_QUERY:
       finish_sync_point (self);
@@ -190,6 +224,5 @@ _vigil_session_handle_server_message (VigilSession *self,
     default:
       break;
     }
-  vigil_buffer_append (&self->client_out, msg, len);
-  self->bytes_to_client += len;
+  return TRUE;
 }

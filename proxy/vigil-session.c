@@ -65,6 +65,8 @@ session_release (VigilSession *self)
   g_clear_pointer (&self->scram, vigil_scram_server_free);
   g_clear_pointer (&self->peer, vigil_peer_free);
   _vigil_session_clear_statements (self);
+  g_clear_pointer (&self->mask, _vigil_session_mask_free);
+  g_clear_pointer (&self->scratch, g_byte_array_unref);
   g_free (self->user);
   g_free (self->database);
   g_free (self->end_reason);
@@ -566,7 +568,8 @@ forward_server_messages (VigilSession *self)
       vigil_buffer_reserve (&self->server_in, (gsize) len + 1);
       return FALSE;
     }
-  _vigil_session_handle_server_message (self, head, (gsize) len + 1);
+  if (!_vigil_session_handle_server_message (self, head, (gsize) len + 1))
+    return FALSE;
   vigil_buffer_consume (&self->server_in, (gsize) len + 1);
   vigil_buffer_shrink (&self->server_in, SESSION_BUFFER_SIZE);
   return TRUE;
@@ -634,6 +637,8 @@ vigil_session_new (VigilEngine *engine,
   vigil_buffer_init (&self->server_out, SESSION_BUFFER_SIZE);
   self->startup = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   _vigil_session_init_statements (self);
+  self->mask = _vigil_session_mask_new (self);
+  self->scratch = g_byte_array_new ();
   if (!is_unix)
     g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
   return self;
