@@ -7,9 +7,11 @@ MESON_OPTS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 BUILD_PACKAGES := meson ninja-build pkg-config gcc libglib2.0-dev libjson-glib-dev \
-  libsoup-3.0-dev libsqlite3-dev libssl-dev libpq-dev libpg-query-dev openssl
+  libsoup-3.0-dev libsqlite3-dev libssl-dev libpq-dev libpg-query-dev openssl \
+  libgtk-4-dev libadwaita-1-dev gettext
 RUN_PACKAGES := postgresql-15 postgresql-client-15
-TEST_PACKAGES := $(RUN_PACKAGES) pgbouncer util-linux procps
+TEST_PACKAGES := $(RUN_PACKAGES) pgbouncer util-linux procps xvfb xauth dbus \
+  desktop-file-utils appstream-util fonts-cantarell
 PACKAGES := $(sort $(BUILD_PACKAGES) $(TEST_PACKAGES))
 
 .PHONY: all deps build run check check-asan bench clean

@@ -93,7 +93,10 @@ notify_held (VigilApplication *self,
   g_autofree char *title = NULL;
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
 
-  if (window != NULL && gtk_window_is_active (window))
+  /* Only a reviewer who is looking elsewhere needs telling. */
+  if (window == NULL || gtk_window_is_active (window))
+    return;
+  if (self->settings != NULL && !g_settings_get_boolean (self->settings, "notify-held"))
     return;
   /* Translators: %s is an identity's name */
   title = g_strdup_printf (_("%s is waiting for approval"), vigil_approval_item_get_identity (approval));
@@ -305,7 +308,21 @@ start_engine (VigilApplication   *self,
               const VigilOptions *options)
 {
   g_autoptr(VigilEngine) engine = vigil_engine_new (self->store);
+  g_autofree char *listen = NULL;
 
+  /* Command-line options win over the remembered settings. */
+  if (self->settings != NULL)
+    {
+      vigil_engine_set_approval_timeout (engine,
+                                         g_settings_get_uint (self->settings, "approval-timeout"));
+      listen = g_settings_get_string (self->settings, "listen-address");
+      if (options->listen == NULL && *listen != '\0' &&
+          !vigil_engine_set_listen (engine, listen, &self->engine_error))
+        {
+          g_warning ("Ignoring the listen-address setting: %s", self->engine_error->message);
+          g_clear_error (&self->engine_error);
+        }
+    }
   if (!vigil_options_configure_engine (options, engine, &self->engine_error) ||
       !vigil_engine_start (engine, &self->engine_error))
     {

@@ -44,10 +44,14 @@ static GParamSpec *properties[N_PROPS];
 static char *
 format_estimate (gint64 rows)
 {
+  g_autofree char *number = NULL;
+
   if (rows < 0)
     return g_strdup (_("Unknown number of rows"));
-  return g_strdup_printf (g_dngettext (NULL, "About %" G_GINT64_FORMAT " row",
-                                       "About %" G_GINT64_FORMAT " rows", (gulong) rows), rows);
+  number = g_strdup_printf ("%" G_GINT64_FORMAT, rows);
+  /* Translators: %s is a number of rows */
+  return g_strdup_printf (g_dngettext (NULL, "About %s row", "About %s rows", (gulong) rows),
+                          number);
 }
 
 static void

@@ -142,7 +142,7 @@ format_duration (gint64 us)
   if (us < 0)
     return g_strdup ("—");
   if (us < 1000)
-    return g_strdup_printf (_("%" G_GINT64_FORMAT " µs"), us);
+    return g_strdup_printf ("%" G_GINT64_FORMAT " µs", us);
   if (us < G_USEC_PER_SEC)
     return g_strdup_printf (_("%.1f ms"), us / 1000.0);
   return g_strdup_printf (_("%.2f s"), us / (double) G_USEC_PER_SEC);

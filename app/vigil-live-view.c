@@ -97,8 +97,11 @@ follow_tick_cb (GtkWidget     *widget,
   VigilLiveView *self = VIGIL_LIVE_VIEW (widget);
   GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
 
+  double bottom = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj);
+
   self->follow_tick = 0;
-  gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+  if (bottom > gtk_adjustment_get_value (adj))
+    gtk_adjustment_set_value (adj, bottom);
   return G_SOURCE_REMOVE;
 }
 
@@ -120,8 +123,11 @@ shown_changed_cb (GListModel    *model,
                   guint          added,
                   VigilLiveView *self)
 {
+  gboolean appended = added > 0 && removed == 0 && position + added == g_list_model_get_n_items (model);
+
   update_count (self);
-  if (self->follow && added > 0 && self->follow_tick == 0)
+  /* Follow new rows only; a refilter reshuffles everything and keeps its own position. */
+  if (self->follow && appended && self->follow_tick == 0)
     self->follow_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), follow_tick_cb, NULL, NULL);
 }
 

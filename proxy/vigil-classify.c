@@ -1302,3 +1302,48 @@ vigil_classifier_split_prepare (const char  *statement,
     }
   return FALSE;
 }
+
+/* Parses STATEMENT alone and returns its single statement's node type and object. */
+static gboolean
+parse_single (const char  *statement,
+              JsonParser  *parser,
+              const char **type,
+              JsonObject **obj)
+{
+  PgQueryParseResult result = pg_query_parse (statement);
+  JsonNode *stmts;
+  gboolean loaded = result.error == NULL &&
+                    json_parser_load_from_data (parser, result.parse_tree, -1, NULL);
+
+  pg_query_free_parse_result (result);
+  if (!loaded)
+    return FALSE;
+  stmts = json_object_get_member (json_node_get_object (json_parser_get_root (parser)), "stmts");
+  return stmts != NULL && JSON_NODE_HOLDS_ARRAY (stmts) &&
+         json_array_get_length (json_node_get_array (stmts)) == 1 &&
+         unwrap (json_object_get_member (json_array_get_object_element (
+                   json_node_get_array (stmts), 0), "stmt"), type, obj);
+}
+
+gboolean
+vigil_classifier_execute_name (const char  *statement,
+                               char       **out_name,
+                               gboolean    *out_deallocate)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  const char *type, *name;
+  JsonObject *obj;
+
+  g_return_val_if_fail (statement != NULL && out_name != NULL, FALSE);
+
+  if (!parse_single (statement, parser, &type, &obj))
+    return FALSE;
+  if (strcmp (type, "ExecuteStmt") != 0 && strcmp (type, "DeallocateStmt") != 0)
+    return FALSE;
+  if (out_deallocate != NULL)
+    *out_deallocate = strcmp (type, "DeallocateStmt") == 0;
+  /* DEALLOCATE ALL has no name: the caller forgets everything. */
+  name = get_str (obj, "name");
+  *out_name = g_strdup (name);
+  return TRUE;
+}

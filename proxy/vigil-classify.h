@@ -83,6 +83,12 @@ gboolean         vigil_classifier_split_prepare (const char   *statement,
                                                  char        **out_name,
                                                  char        **out_body);
 
+/* EXECUTE name(...) or DEALLOCATE [PREPARE] name|ALL: the prepared statement's name
+ * (NULL for DEALLOCATE ALL) and which of the two it is. FALSE for anything else. */
+gboolean         vigil_classifier_execute_name  (const char   *statement,
+                                                 char        **out_name,
+                                                 gboolean     *out_deallocate);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VigilStatement, vigil_statement_unref)
 
 G_END_DECLS

@@ -142,6 +142,7 @@ struct _VigilSession
   guint              uncommitted;     /* records of the gate not yet durable */
   gboolean           gate_failed;     /* the audit refused one of the gate's records */
   GHashTable        *poisons;         /* nonce -> SessionInFlight (not owned) */
+  GHashTable        *sql_prepared;    /* SQL-level PREPARE name -> GPtrArray of VigilStatement */
 
   /* masking (engine thread only; see vigil-session-mask.c) */
   SessionMask       *mask;

@@ -78,6 +78,8 @@ _vigil_session_init_statements (VigilSession *self)
   self->portals = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) portal_free);
   self->poisons = g_hash_table_new (g_str_hash, g_str_equal);
+  self->sql_prepared = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                              (GDestroyNotify) g_ptr_array_unref);
   g_queue_init (&self->inflight);
   vigil_buffer_init (&self->gate, 4096);
 }
@@ -88,6 +90,7 @@ _vigil_session_clear_statements (VigilSession *self)
   g_clear_pointer (&self->prepared, g_hash_table_unref);
   g_clear_pointer (&self->portals, g_hash_table_unref);
   g_clear_pointer (&self->poisons, g_hash_table_unref);
+  g_clear_pointer (&self->sql_prepared, g_hash_table_unref);
   g_queue_clear_full (&self->inflight, (GDestroyNotify) _vigil_session_inflight_free);
   vigil_buffer_clear (&self->gate);
 }
@@ -385,6 +388,59 @@ judge (VigilSession *self,
   return deciding;
 }
 
+/* ---- SQL-level PREPARE / EXECUTE ---------------------------------------------------- */
+
+static void
+remember_sql_prepare (VigilSession         *self,
+                      const VigilStatement *st)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *body = NULL;
+  gboolean deallocate = FALSE;
+
+  if (vigil_classifier_split_prepare (st->text, &name, &body))
+    {
+      GPtrArray *body_statements =
+        vigil_classifier_classify (_vigil_engine_get_classifier (self->engine), body);
+
+      g_hash_table_replace (self->sql_prepared, g_steal_pointer (&name), body_statements);
+    }
+  else if (vigil_classifier_execute_name (st->text, &name, &deallocate) && deallocate)
+    {
+      if (name != NULL)
+        g_hash_table_remove (self->sql_prepared, name);
+      else
+        g_hash_table_remove_all (self->sql_prepared);
+    }
+}
+
+/* What the statements will run: an EXECUTE of a statement this session PREPAREd in SQL
+ * is judged by the prepared body, not by the word EXECUTE. */
+static GPtrArray *
+effective_statements (VigilSession *self,
+                      GPtrArray    *statements)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_statement_unref);
+
+  for (guint i = 0; i < statements->len; i++)
+    {
+      VigilStatement *st = g_ptr_array_index (statements, i);
+      g_autofree char *name = NULL;
+      GPtrArray *body = NULL;
+
+      if (st->classes & VIGIL_CLASS_BIT (VIGIL_CLASS_PREPARE))
+        remember_sql_prepare (self, st);
+      if ((st->classes & VIGIL_CLASS_BIT (VIGIL_CLASS_EXECUTE)) &&
+          vigil_classifier_execute_name (st->text, &name, NULL) && name != NULL)
+        body = g_hash_table_lookup (self->sql_prepared, name);
+      if (body == NULL)
+        g_ptr_array_add (out, vigil_statement_ref (st));
+      for (guint j = 0; body != NULL && j < body->len; j++)
+        g_ptr_array_add (out, vigil_statement_ref (g_ptr_array_index (body, j)));
+    }
+  return out;
+}
+
 /* ---- simple query -------------------------------------------------------------------- */
 
 static void
@@ -417,6 +473,7 @@ handle_query (VigilSession *self,
   VigilWireReader r;
   const char *text;
   g_autoptr(GPtrArray) statements = NULL;
+  g_autoptr(GPtrArray) effective = NULL;
   VigilVerdict verdict;
   guint deciding;
 
@@ -427,9 +484,10 @@ handle_query (VigilSession *self,
       return MSG_FAILED;
     }
   statements = vigil_classifier_classify (_vigil_engine_get_classifier (self->engine), text);
-  deciding = judge (self, statements, &verdict);
+  effective = effective_statements (self, statements);
+  deciding = judge (self, effective, &verdict);
   if (verdict.decision == VIGIL_DECISION_REVIEW &&
-      !_vigil_session_hold_settle (self, g_ptr_array_index (statements, deciding), text, &verdict))
+      !_vigil_session_hold_settle (self, g_ptr_array_index (effective, deciding), text, &verdict))
     return MSG_PARKED;
   if (verdict.decision != VIGIL_DECISION_ALLOW && statements->len > 0)
     deny_query (self, statements, &verdict);
@@ -458,6 +516,7 @@ handle_parse (VigilSession *self,
   VigilWireReader r;
   const char *name, *text;
   g_autoptr(GPtrArray) statements = NULL;
+  g_autoptr(GPtrArray) effective = NULL;
   VigilVerdict verdict;
   guint deciding;
 
@@ -468,13 +527,14 @@ handle_parse (VigilSession *self,
       return MSG_FAILED;
     }
   statements = vigil_classifier_classify (_vigil_engine_get_classifier (self->engine), text);
-  deciding = judge (self, statements, &verdict);
+  effective = effective_statements (self, statements);
+  deciding = judge (self, effective, &verdict);
   if (verdict.decision == VIGIL_DECISION_REVIEW &&
-      !_vigil_session_hold_settle (self, g_ptr_array_index (statements, deciding), text, &verdict))
+      !_vigil_session_hold_settle (self, g_ptr_array_index (effective, deciding), text, &verdict))
     return MSG_PARKED;
   if (verdict.decision != VIGIL_DECISION_ALLOW && statements->len > 0)
     {
-      VigilStatement *st = g_ptr_array_index (statements, deciding);
+      VigilStatement *st = g_ptr_array_index (effective, deciding);
       SessionInFlight *f = track (self, new_record (self, "extended", text, st, &verdict),
                                   verdict.mask);
       g_autofree char *message = deny_message (&verdict);

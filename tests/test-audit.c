@@ -602,16 +602,19 @@ test_fail_closed_readonly (void)
 
 /* Crash: kill -9 while appending */
 
+/* Other sessions, each waiting for its own commit, so the kill lands mid-batch. */
 static gpointer
-crash_child_spammer (gpointer data)
+crash_child_session (gpointer data)
 {
   VigilAudit *audit = data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  Results results = { g_new0 (gint64, 1), NULL, 0, 0 };
 
   for (guint i = 0;; i++)
     {
-      vigil_audit_append_statement (audit, make_record (1, i), NULL, NULL, NULL);
-      if (i % 64 == 0)
-        g_usleep (1000);
+      append (audit, context, &results, 1, i, 0);
+      wait_done (context, &results, i + 1);
+      vigil_audit_append_outcome (audit, results.ids[0], 1, 1, 0, NULL, NULL, 1);
     }
   return NULL;
 }
@@ -623,8 +626,8 @@ crash_child (const char *dir)
   VigilAudit *audit = open_audit (dir);
   Results results = { g_new0 (gint64, 1), NULL, 0, 0 };
 
-  for (guint t = 0; t < 3; t++)
-    g_thread_unref (g_thread_new ("spammer", crash_child_spammer, audit));
+  for (guint t = 0; t < 7; t++)
+    g_thread_unref (g_thread_new ("session", crash_child_session, audit));
   for (guint i = 0;; i++)
     {
       append (audit, context, &results, 0, i, 0);

@@ -641,3 +641,56 @@ vigil_test_env_connect (const char *extra)
     }
   return conn;
 }
+
+/* ---------------------------------------------------------------- appended: guard/audit suites */
+
+int
+vigil_test_proxy_kill (VigilTestProxy *self)
+{
+  g_return_val_if_fail (self->proc != NULL, -1);
+
+  if (g_subprocess_get_identifier (self->proc) != NULL)
+    g_subprocess_send_signal (self->proc, SIGKILL);
+  g_subprocess_wait (self->proc, NULL, NULL);
+  return g_subprocess_get_status (self->proc);
+}
+
+const char *
+vigil_test_proxy_get_pid (VigilTestProxy *self)
+{
+  return self->proc != NULL ? g_subprocess_get_identifier (self->proc) : NULL;
+}
+
+char *
+vigil_test_proxy_identity_conninfo (VigilTestProxy *self,
+                                    const char     *identity,
+                                    const char     *token,
+                                    const char     *extra)
+{
+  return g_strdup_printf ("host=127.0.0.1 port=%u user=%s password=%s "
+                          "dbname=" VIGIL_TEST_PG_APP_DB " sslmode=disable%s%s",
+                          self->port, identity, token, extra ? " " : "", extra ? extra : "");
+}
+
+gboolean
+vigil_test_proxy_vigilctl (VigilTestProxy     *self,
+                           const char * const *args,
+                           char              **out_stdout,
+                           char              **out_stderr,
+                           int                *out_status,
+                           GError            **error)
+{
+  const char *vigilctl = vigilctl_path (error);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+
+  if (vigilctl == NULL)
+    return FALSE;
+  g_ptr_array_add (argv, (char *) vigilctl);
+  for (gsize i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, "--data-dir");
+  g_ptr_array_add (argv, self->data_dir);
+  g_ptr_array_add (argv, NULL);
+  return vigil_test_run ((const char * const *) argv->pdata, NULL, out_stdout, out_stderr,
+                         out_status, error);
+}

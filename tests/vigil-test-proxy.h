@@ -76,3 +76,23 @@ PGconn         *vigil_test_env_connect          (const char                  *ex
 gboolean        vigil_test_require_programs     (const char * const          *programs);
 
 G_END_DECLS
+
+/* ---- appended for the guard and audit suites ---- */
+G_BEGIN_DECLS
+/* SIGKILL (a crash) and wait: the wait status. */
+int             vigil_test_proxy_kill           (VigilTestProxy              *self);
+/* The `vigilctl serve` process id as a string, NULL once it has exited. */
+const char     *vigil_test_proxy_get_pid        (VigilTestProxy              *self);
+/* Like vigil_test_proxy_conninfo() for another identity. */
+char           *vigil_test_proxy_identity_conninfo (VigilTestProxy           *self,
+                                                    const char               *identity,
+                                                    const char               *token,
+                                                    const char               *extra);
+/* Runs `$VIGILCTL ARGS... --data-dir DATA_DIR` with a bounded wait (vigil_test_run). */
+gboolean        vigil_test_proxy_vigilctl       (VigilTestProxy              *self,
+                                                 const char * const          *args,
+                                                 char                       **out_stdout,
+                                                 char                       **out_stderr,
+                                                 int                         *out_status,
+                                                 GError                     **error);
+G_END_DECLS

@@ -1,0 +1,422 @@
+/* vigil-catalog.c: table and column names from an upstream's catalog, cached per conninfo.
+ *
+ * One catalog per conninfo for the whole process, each with its own libpq connection
+ * (opened on first use, reopened after a failure). The catalog connection sees committed
+ * state only: a table created in a client's open transaction stays unknown until commit,
+ * and its columns then get the value detectors only. Entries expire after a while so
+ * that DDL made by other clients is seen too; the session drops them all after DDL of
+ * its own.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "vigil-catalog.h"
+#include "vigil-types.h"
+
+#define CATALOG_TTL_US         (60 * G_USEC_PER_SEC)
+#define CATALOG_MISSING_TTL_US (2 * G_USEC_PER_SEC)
+#define CATALOG_MAX_TABLES     4096
+
+static const char tables_sql[] =
+  "select c.oid, n.nspname, c.relname, a.attnum, a.attname, a.atttypid"
+  "  from pg_catalog.pg_class c"
+  "  join pg_catalog.pg_namespace n on n.oid = c.relnamespace"
+  "  left join pg_catalog.pg_attribute a"
+  "    on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped"
+  " where c.oid = any ($1::pg_catalog.oid[])";
+
+static const char relation_sql[] =
+  "select c.oid, n.nspname, c.relname, a.attnum, a.attname, a.atttypid"
+  "  from pg_catalog.pg_class c"
+  "  join pg_catalog.pg_namespace n on n.oid = c.relnamespace"
+  "  left join pg_catalog.pg_attribute a"
+  "    on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped"
+  " where c.oid = pg_catalog.to_regclass ($1)";
+
+typedef struct
+{
+  char      *schema;      /* NULL: no such table */
+  char      *table;
+  GPtrArray *columns;     /* attnum - 1 -> CatalogAttr, NULL for dropped ones */
+  gint64     loaded_us;
+} CatalogTable;
+
+typedef struct
+{
+  char    *name;
+  guint32  type_oid;
+} CatalogAttr;
+
+typedef struct
+{
+  guint32 oid;            /* 0: no such relation */
+  gint64  loaded_us;
+} CatalogRelation;
+
+struct _VigilCatalog
+{
+  char       *conninfo;
+
+  /* shared, under lock */
+  GMutex      lock;
+  GHashTable *tables;     /* GUINT_TO_POINTER (oid) -> CatalogTable */
+  GHashTable *relations;  /* name as the classifier wrote it -> CatalogRelation */
+
+  /* the worker holding conn_lock only */
+  GMutex      conn_lock;
+  PGconn     *conn;
+};
+
+static GMutex registry_lock;
+static GHashTable *registry;  /* conninfo -> VigilCatalog */
+
+static void
+attr_free (gpointer data)
+{
+  CatalogAttr *attr = data;
+
+  if (attr == NULL)
+    return;
+  g_free (attr->name);
+  g_free (attr);
+}
+
+static void
+table_free (gpointer data)
+{
+  CatalogTable *t = data;
+
+  g_free (t->schema);
+  g_free (t->table);
+  g_clear_pointer (&t->columns, g_ptr_array_unref);
+  g_free (t);
+}
+
+static gboolean
+table_fresh (const CatalogTable *t,
+             gint64              now)
+{
+  return now - t->loaded_us < (t->schema != NULL ? CATALOG_TTL_US : CATALOG_MISSING_TTL_US);
+}
+
+static CatalogTable *
+table_new_missing (gint64 now)
+{
+  CatalogTable *t = g_new0 (CatalogTable, 1);
+
+  t->loaded_us = now;
+  return t;
+}
+
+/* Caller holds lock. */
+static CatalogTable *
+fresh_table (VigilCatalog *self,
+             guint32       oid,
+             gint64        now)
+{
+  CatalogTable *t = g_hash_table_lookup (self->tables, GUINT_TO_POINTER (oid));
+
+  return t != NULL && table_fresh (t, now) ? t : NULL;
+}
+
+static void
+column_fill (VigilCatalogColumn *out,
+             const CatalogTable *t,
+             const CatalogAttr  *attr)
+{
+  out->schema = g_strdup (t->schema);
+  out->table = g_strdup (t->table);
+  out->column = g_strdup (attr->name);
+  out->type_oid = attr->type_oid;
+}
+
+/* ---- libpq (worker threads) ---------------------------------------------------------- */
+
+static PGconn *
+ensure_connection (VigilCatalog  *self,
+                   GError       **error)
+{
+  const char *keys[] = { "dbname", "application_name", "connect_timeout", NULL };
+  const char *values[] = { self->conninfo, "vigil-catalog", "10", NULL };
+
+  if (self->conn != NULL && PQstatus (self->conn) == CONNECTION_OK)
+    return self->conn;
+  g_clear_pointer (&self->conn, PQfinish);
+  self->conn = PQconnectdbParams (keys, values, 1);
+  if (PQstatus (self->conn) != CONNECTION_OK)
+    {
+      g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_FAILED, "catalog connection: %s",
+                   PQerrorMessage (self->conn));
+      g_clear_pointer (&self->conn, PQfinish);
+      return NULL;
+    }
+  return self->conn;
+}
+
+/* Runs SQL with one text parameter; retries once on a fresh connection. */
+static PGresult *
+run_query (VigilCatalog  *self,
+           const char    *sql,
+           const char    *param,
+           GError       **error)
+{
+  for (int attempt = 0; attempt < 2; attempt++)
+    {
+      PGconn *conn = ensure_connection (self, error);
+      PGresult *res;
+
+      if (conn == NULL)
+        return NULL;
+      res = PQexecParams (conn, sql, 1, NULL, &param, NULL, NULL, 0);
+      if (PQresultStatus (res) == PGRES_TUPLES_OK)
+        return res;
+      g_clear_error (error);
+      g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_FAILED, "catalog query: %s",
+                   PQerrorMessage (conn));
+      PQclear (res);
+      if (PQstatus (conn) == CONNECTION_OK)
+        return NULL;
+      g_clear_pointer (&self->conn, PQfinish);
+    }
+  return NULL;
+}
+
+/* Caller holds lock. Rows: oid, nspname, relname, attnum, attname, atttypid. */
+static void
+store_rows (VigilCatalog *self,
+            PGresult     *res,
+            gint64        now)
+{
+  for (int i = 0; i < PQntuples (res); i++)
+    {
+      guint32 oid = (guint32) g_ascii_strtoull (PQgetvalue (res, i, 0), NULL, 10);
+      CatalogTable *t = g_hash_table_lookup (self->tables, GUINT_TO_POINTER (oid));
+      gint64 attnum;
+      CatalogAttr *attr;
+
+      if (t == NULL || t->loaded_us != now)
+        {
+          t = g_new0 (CatalogTable, 1);
+          t->schema = g_strdup (PQgetvalue (res, i, 1));
+          t->table = g_strdup (PQgetvalue (res, i, 2));
+          t->columns = g_ptr_array_new_with_free_func (attr_free);
+          t->loaded_us = now;
+          g_hash_table_replace (self->tables, GUINT_TO_POINTER (oid), t);
+        }
+      if (PQgetisnull (res, i, 3))
+        continue;
+      attnum = g_ascii_strtoll (PQgetvalue (res, i, 3), NULL, 10);
+      if (attnum < 1 || attnum > G_MAXINT16)
+        continue;
+      if ((guint) attnum > t->columns->len)
+        g_ptr_array_set_size (t->columns, (guint) attnum);
+      attr = g_new0 (CatalogAttr, 1);
+      attr->name = g_strdup (PQgetvalue (res, i, 4));
+      attr->type_oid = (guint32) g_ascii_strtoull (PQgetvalue (res, i, 5), NULL, 10);
+      attr_free (g_ptr_array_index (t->columns, attnum - 1));
+      g_ptr_array_index (t->columns, attnum - 1) = attr;
+    }
+}
+
+/* "schema.name" as the classifier writes it -> "\"schema\".\"name\"" for to_regclass. */
+static char *
+quote_relation (const char *relation)
+{
+  g_auto(GStrv) parts = g_strsplit (relation, ".", 3);
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      g_autofree char *escaped = NULL;
+      g_auto(GStrv) quotes = g_strsplit (parts[i], "\"", -1);
+
+      escaped = g_strjoinv ("\"\"", quotes);
+      g_string_append_printf (out, "%s\"%s\"", i > 0 ? "." : "", escaped);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* ---- public -------------------------------------------------------------------------- */
+
+void
+vigil_catalog_column_free (VigilCatalogColumn *column)
+{
+  if (column == NULL)
+    return;
+  g_free (column->schema);
+  g_free (column->table);
+  g_free (column->column);
+  g_free (column);
+}
+
+VigilCatalog *
+vigil_catalog_get (const char *conninfo)
+{
+  VigilCatalog *self;
+
+  g_return_val_if_fail (conninfo != NULL, NULL);
+
+  g_mutex_lock (&registry_lock);
+  if (registry == NULL)
+    registry = g_hash_table_new (g_str_hash, g_str_equal);
+  self = g_hash_table_lookup (registry, conninfo);
+  if (self == NULL)
+    {
+      self = g_new0 (VigilCatalog, 1);
+      self->conninfo = g_strdup (conninfo);
+      g_mutex_init (&self->lock);
+      g_mutex_init (&self->conn_lock);
+      self->tables = g_hash_table_new_full (NULL, NULL, NULL, table_free);
+      self->relations = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      g_hash_table_insert (registry, self->conninfo, self);
+    }
+  g_mutex_unlock (&registry_lock);
+  return self;
+}
+
+gboolean
+vigil_catalog_has_tables (VigilCatalog  *self,
+                          const guint32 *oids,
+                          guint          n_oids)
+{
+  gint64 now = g_get_monotonic_time ();
+  gboolean all = TRUE;
+
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; i < n_oids && all; i++)
+    all = fresh_table (self, oids[i], now) != NULL;
+  g_mutex_unlock (&self->lock);
+  return all;
+}
+
+gboolean
+vigil_catalog_lookup_column (VigilCatalog       *self,
+                             guint32             table_oid,
+                             gint16              attnum,
+                             VigilCatalogColumn *out)
+{
+  CatalogTable *t;
+  CatalogAttr *attr = NULL;
+
+  memset (out, 0, sizeof *out);
+  g_mutex_lock (&self->lock);
+  t = g_hash_table_lookup (self->tables, GUINT_TO_POINTER (table_oid));
+  if (t != NULL && t->schema != NULL && attnum >= 1 && (guint) attnum <= t->columns->len)
+    attr = g_ptr_array_index (t->columns, attnum - 1);
+  if (attr != NULL)
+    column_fill (out, t, attr);
+  g_mutex_unlock (&self->lock);
+  return attr != NULL;
+}
+
+GPtrArray *
+vigil_catalog_relation_columns (VigilCatalog *self,
+                                const char   *relation,
+                                gboolean     *out_known)
+{
+  gint64 now = g_get_monotonic_time ();
+  CatalogRelation *rel;
+  CatalogTable *t = NULL;
+  GPtrArray *columns = NULL;
+
+  g_mutex_lock (&self->lock);
+  rel = g_hash_table_lookup (self->relations, relation);
+  if (rel != NULL && now - rel->loaded_us < CATALOG_TTL_US)
+    {
+      *out_known = TRUE;
+      t = rel->oid != 0 ? fresh_table (self, rel->oid, now) : NULL;
+      if (rel->oid != 0 && t == NULL)
+        *out_known = FALSE;
+    }
+  else
+    *out_known = FALSE;
+  if (t != NULL && t->schema != NULL)
+    {
+      columns = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_catalog_column_free);
+      for (guint i = 0; i < t->columns->len; i++)
+        {
+          CatalogAttr *attr = g_ptr_array_index (t->columns, i);
+          VigilCatalogColumn *c;
+
+          if (attr == NULL)
+            continue;
+          c = g_new0 (VigilCatalogColumn, 1);
+          column_fill (c, t, attr);
+          g_ptr_array_add (columns, c);
+        }
+    }
+  g_mutex_unlock (&self->lock);
+  return columns;
+}
+
+gboolean
+vigil_catalog_load_tables (VigilCatalog   *self,
+                           const guint32  *oids,
+                           guint           n_oids,
+                           GError        **error)
+{
+  g_autoptr(GString) param = g_string_new ("{");
+  gint64 now = g_get_monotonic_time ();
+  PGresult *res;
+
+  for (guint i = 0; i < n_oids; i++)
+    g_string_append_printf (param, "%s%u", i > 0 ? "," : "", oids[i]);
+  g_string_append_c (param, '}');
+  g_mutex_lock (&self->conn_lock);
+  res = run_query (self, tables_sql, param->str, error);
+  g_mutex_unlock (&self->conn_lock);
+  if (res == NULL)
+    return FALSE;
+  g_mutex_lock (&self->lock);
+  if (g_hash_table_size (self->tables) > CATALOG_MAX_TABLES)
+    g_hash_table_remove_all (self->tables);
+  store_rows (self, res, now);
+  /* Remember what does not exist (another database's OID, a dropped table) for a while. */
+  for (guint i = 0; i < n_oids; i++)
+    if (fresh_table (self, oids[i], now) == NULL)
+      g_hash_table_replace (self->tables, GUINT_TO_POINTER (oids[i]), table_new_missing (now));
+  g_mutex_unlock (&self->lock);
+  PQclear (res);
+  return TRUE;
+}
+
+gboolean
+vigil_catalog_load_relation (VigilCatalog  *self,
+                             const char    *relation,
+                             GError       **error)
+{
+  g_autofree char *quoted = quote_relation (relation);
+  gint64 now = g_get_monotonic_time ();
+  CatalogRelation *rel = g_new0 (CatalogRelation, 1);
+  PGresult *res;
+
+  g_mutex_lock (&self->conn_lock);
+  res = run_query (self, relation_sql, quoted, error);
+  g_mutex_unlock (&self->conn_lock);
+  if (res == NULL)
+    {
+      g_free (rel);
+      return FALSE;
+    }
+  rel->loaded_us = now;
+  if (PQntuples (res) > 0)
+    rel->oid = (guint32) g_ascii_strtoull (PQgetvalue (res, 0, 0), NULL, 10);
+  g_mutex_lock (&self->lock);
+  store_rows (self, res, now);
+  g_hash_table_replace (self->relations, g_strdup (relation), rel);
+  g_mutex_unlock (&self->lock);
+  PQclear (res);
+  return TRUE;
+}
+
+void
+vigil_catalog_invalidate (VigilCatalog *self)
+{
+  g_mutex_lock (&self->lock);
+  g_hash_table_remove_all (self->tables);
+  g_hash_table_remove_all (self->relations);
+  g_mutex_unlock (&self->lock);
+}
