@@ -29,6 +29,9 @@ vigil_options_get_entries (VigilOptions *o,
       N_("PEM private key for TLS toward clients"), N_("FILE") },
     { "startup-timeout", 0, 0, G_OPTION_ARG_INT, &o->startup_timeout,
       N_("Seconds a client has to log in (default 30)"), N_("SECONDS") },
+    { "approval-timeout", 0, 0, G_OPTION_ARG_INT, &o->approval_timeout,
+      N_("Seconds a held statement waits for a decision before it is denied (default 300)"),
+      N_("SECONDS") },
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->data_dir,
       N_("Vigil’s data directory"), N_("DIR") },
     { "demo", 0, 0, G_OPTION_ARG_NONE, &o->demo,
@@ -55,6 +58,7 @@ vigil_options_clear (VigilOptions *o)
   g_clear_pointer (&o->tls_cert, g_free);
   g_clear_pointer (&o->tls_key, g_free);
   o->startup_timeout = 0;
+  o->approval_timeout = 0;
   o->demo = FALSE;
 }
 
@@ -114,6 +118,8 @@ vigil_options_configure_engine (const VigilOptions  *o,
     vigil_engine_set_socket_dir (engine, o->socket_dir);
   if (o->startup_timeout > 0)
     vigil_engine_set_startup_timeout (engine, (guint) o->startup_timeout);
+  if (o->approval_timeout > 0)
+    vigil_engine_set_approval_timeout (engine, (guint) o->approval_timeout);
   if ((o->tls_cert == NULL) != (o->tls_key == NULL))
     {
       g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_INVALID,

@@ -1,5 +1,5 @@
-/* vigil-options.h: the engine's command-line options, shared by `vigil` (and, later,
- * `vigilctl serve`).
+/* vigil-options.h: the engine's command-line options, shared by `vigil` and
+ * `vigilctl serve` (no GTK here: vigilctl links it too).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -21,6 +21,7 @@ typedef struct
   char    *tls_cert;
   char    *tls_key;
   int      startup_timeout;
+  int      approval_timeout;
   gboolean demo;
 } VigilOptions;
 

@@ -129,9 +129,8 @@ print_human (const VigilAuditRecord *record)
   g_autofree char *duration = record->duration_us >= 0
                               ? g_strdup_printf ("%.3fms", record->duration_us / 1000.0)
                               : g_strdup ("-");
-  g_autofree char *process = g_strdup_printf ("%d/%s", record->pid,
-                                              record->exe != NULL
-                                              ? record->exe : "?");
+  g_autofree char *exe = record->exe != NULL ? g_path_get_basename (record->exe) : NULL;
+  g_autofree char *process = g_strdup_printf ("%d/%s", record->pid, exe != NULL ? exe : "?");
 
   printf ("%s %-12s %-24s %-12s %-6s %-10s %6s %10s %s%s%s\n", time,
           record->identity != NULL ? record->identity : "?", process,

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "vigil-options.h"
 #include "vigilctl.h"
 
 typedef struct
@@ -26,14 +27,9 @@ static const VigilctlCommand commands[] = {
 char *
 vigilctl_resolve_data_dir (const char *option_value)
 {
-  const char *env;
+  VigilOptions options = { .data_dir = (char *) option_value };
 
-  if (option_value != NULL && *option_value != '\0')
-    return g_strdup (option_value);
-  env = g_getenv ("VIGIL_DATA_DIR");
-  if (env != NULL && *env != '\0')
-    return g_strdup (env);
-  return g_build_filename (g_get_user_data_dir (), "vigil", NULL);
+  return vigil_options_resolve_data_dir (&options);
 }
 
 static int
