@@ -5,6 +5,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <errno.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -175,6 +176,9 @@ _vigil_audit_entry_hash (const VigilAuditEntry *entry,
 
 /* audit.head */
 
+/* Written after each commit through a rename, so a killed process leaves the old or the
+ * new head. Not fsynced: it may only ever lag the log, and the log's own commit is the
+ * durable record; an fsync here would double the cost of every batch. */
 gboolean
 _vigil_audit_head_write (const char  *data_dir,
                          gint64       entries,
@@ -182,12 +186,22 @@ _vigil_audit_head_write (const char  *data_dir,
                          GError     **error)
 {
   g_autofree char *path = g_build_filename (data_dir, VIGIL_AUDIT_HEAD_NAME, NULL);
+  g_autofree char *tmp = g_strconcat (path, ".tmp", NULL);
   g_autofree char *contents = NULL;
 
   contents = g_strdup_printf (HEAD_MAGIC "\nentries %" G_GINT64_FORMAT "\nhash %s\n",
                               entries, hash_hex);
-  return g_file_set_contents_full (path, contents, -1, G_FILE_SET_CONTENTS_CONSISTENT,
-                                   0600, error);
+  if (!g_file_set_contents_full (tmp, contents, -1, G_FILE_SET_CONTENTS_NONE, 0600, error))
+    return FALSE;
+  if (g_rename (tmp, path) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                   "Cannot replace %s: %s", path, g_strerror (saved_errno));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean

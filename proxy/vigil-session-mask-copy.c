@@ -340,8 +340,12 @@ text_escape (CopyState  *copy,
       switch (in[i])
         {
         case '\\': esc = "\\\\"; break;
+        case '\b': esc = "\\b"; break;
+        case '\f': esc = "\\f"; break;
         case '\n': esc = "\\n"; break;
         case '\r': esc = "\\r"; break;
+        case '\t': esc = "\\t"; break;
+        case '\v': esc = "\\v"; break;
         default:
           if (in[i] == copy->delimiter)
             {

@@ -708,7 +708,11 @@ handle_function_call (VigilSession *self,
   VigilWireReader r;
   guint32 oid;
   g_autofree char *text = NULL;
-  VigilVerdict allowed = { .decision = VIGIL_DECISION_ALLOW, .mask = TRUE };
+  g_autofree char *shown = NULL;
+  g_autoptr(GPtrArray) statements = NULL;
+  VigilStatement *st;
+  VigilVerdict verdict;
+  SessionInFlight *f;
 
   vigil_wire_reader_init (&r, msg + VIGIL_WIRE_HEADER_SIZE, len - VIGIL_WIRE_HEADER_SIZE);
   if (!vigil_wire_read_uint32 (&r, &oid))
@@ -716,9 +720,31 @@ handle_function_call (VigilSession *self,
       _vigil_session_fatal (self, VIGIL_SQLSTATE_PROTOCOL_VIOLATION, "invalid FunctionCall");
       return MSG_FAILED;
     }
-  text = g_strdup_printf ("-- FunctionCall oid %u", oid);
-  track (self, new_record (self, "function", text, NULL, &allowed), TRUE);
-  forward (self, msg, len);
+  /* The function is known only by its oid: judge it as a call of an unknown function
+   * (what it could be), which a rule can also name as "oid:N". */
+  text = g_strdup_printf ("SELECT \"oid:%u\"()", oid);
+  statements = vigil_classifier_classify (_vigil_engine_get_classifier (self->engine), text);
+  g_return_val_if_fail (statements->len == 1, MSG_FAILED);
+  st = g_ptr_array_index (statements, 0);
+  judge (self, statements, &verdict);
+  if (verdict.decision == VIGIL_DECISION_REVIEW &&
+      !_vigil_session_hold_settle (self, st, text, &verdict))
+    return MSG_PARKED;
+  shown = g_strdup_printf ("FunctionCall oid %u", oid);
+  f = track (self, new_record (self, "function", shown, st, &verdict), verdict.mask);
+  if (verdict.decision == VIGIL_DECISION_ALLOW)
+    forward (self, msg, len);
+  else
+    {
+      g_autofree char *message = deny_message (&verdict);
+      g_autofree char *poison = new_poison (f, VIGIL_SQLSTATE_INSUFFICIENT_PRIVILEGE, message,
+                                            DENY_HINT);
+
+      /* A Query answers like a FunctionCall: an error, then ReadyForQuery. */
+      g_hash_table_insert (self->poisons, f->poison, f);
+      forward_query_text (self, poison);
+    }
+  _vigil_session_hold_clear (self);
   self->syncs_sent++;
   return MSG_CONSUMED;
 }

@@ -338,6 +338,8 @@ test_append_threads (void)
   g_assert_true (g_regex_match_simple ("\"time\":\"\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}Z\"",
                                        json, 0, 0));
   g_free (results.ids);
+  g_clear_object (&audit);
+  rm_rf (dir);
 }
 
 /* Tampering */
