@@ -12,6 +12,7 @@
 #include "vigil-classify.h"
 #include "vigil-policy.h"
 #include "vigil-engine.h"
+#include "vigil-event-hub.h"
 #include "vigil-types.h"
 
 G_BEGIN_DECLS
@@ -50,13 +51,10 @@ struct _VigilEngine
   gint64        policy_version;    /* the store's version in force; 0 = built-in default */
   gboolean      policy_checking;
 
-  /* shared, under events_lock */
-  GMutex        events_lock;
-  GMainContext *events_context;
-  VigilEngineEventsFunc events_func;
-  gpointer      events_data;
-  GPtrArray    *events_pending;    /* VigilAuditRecord */
-  gboolean      events_scheduled;
+  VigilEventHub *events;           /* thread-safe */
+  guint         sink_id;           /* the console's subscription (vigil_engine_set_event_sink) */
+  VigilEngineEventsFunc sink_func;
+  gpointer      sink_data;
 
   VigilApprovals *approvals;       /* thread-safe; NULL until started */
   guint         approval_timeout;  /* seconds */

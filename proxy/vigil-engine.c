@@ -292,49 +292,22 @@ poll_policy_cb (gpointer data)
 
 /* ---- events ------------------------------------------------------------------------- */
 
-#define EVENTS_FRAME_MS 50
-#define EVENTS_MAX_PENDING 20000
-
-static gboolean
-deliver_events_cb (gpointer data)
-{
-  VigilEngine *self = data;
-  g_autoptr(GPtrArray) batch = NULL;
-  VigilEngineEventsFunc func;
-  gpointer func_data;
-
-  g_mutex_lock (&self->events_lock);
-  batch = g_steal_pointer (&self->events_pending);
-  self->events_pending = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_audit_record_free);
-  self->events_scheduled = FALSE;
-  func = self->events_func;
-  func_data = self->events_data;
-  g_mutex_unlock (&self->events_lock);
-  if (func != NULL && batch->len > 0)
-    func (batch, func_data);
-  return G_SOURCE_REMOVE;
-}
-
-/* Any thread. Copies RECORD; the console sees batches, never one call per statement. */
+/* Any thread. The console and the API see batches, never one call per statement. */
 void
 _vigil_engine_emit_event (VigilEngine            *self,
                           const VigilAuditRecord *record)
 {
-  g_mutex_lock (&self->events_lock);
-  if (self->events_func != NULL && self->events_pending->len < EVENTS_MAX_PENDING)
-    {
-      g_ptr_array_add (self->events_pending, vigil_audit_record_copy (record));
-      if (!self->events_scheduled)
-        {
-          GSource *source = g_timeout_source_new (EVENTS_FRAME_MS);
+  vigil_event_hub_publish (self->events, record);
+}
 
-          g_source_set_callback (source, deliver_events_cb, g_object_ref (self), g_object_unref);
-          g_source_attach (source, self->events_context);
-          g_source_unref (source);
-          self->events_scheduled = TRUE;
-        }
-    }
-  g_mutex_unlock (&self->events_lock);
+static void
+call_sink (GPtrArray *records,
+           gpointer   user_data)
+{
+  VigilEngine *self = user_data;
+
+  if (self->sink_func != NULL)
+    self->sink_func (records, self->sink_data);
 }
 
 void
@@ -345,12 +318,32 @@ vigil_engine_set_event_sink (VigilEngine           *self,
 {
   g_return_if_fail (VIGIL_IS_ENGINE (self));
 
-  g_mutex_lock (&self->events_lock);
-  g_clear_pointer (&self->events_context, g_main_context_unref);
-  self->events_context = context ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
-  self->events_func = func;
-  self->events_data = user_data;
-  g_mutex_unlock (&self->events_lock);
+  if (self->sink_id != 0)
+    vigil_event_hub_unsubscribe (self->events, self->sink_id);
+  self->sink_id = 0;
+  self->sink_func = func;
+  self->sink_data = user_data;
+  if (func != NULL)
+    self->sink_id = vigil_event_hub_subscribe (self->events, context, call_sink, self, NULL);
+}
+
+guint
+vigil_engine_subscribe_events (VigilEngine           *self,
+                               GMainContext          *context,
+                               VigilEngineEventsFunc  func,
+                               gpointer               user_data,
+                               GDestroyNotify         destroy)
+{
+  g_return_val_if_fail (VIGIL_IS_ENGINE (self), 0);
+  return vigil_event_hub_subscribe (self->events, context, func, user_data, destroy);
+}
+
+void
+vigil_engine_unsubscribe_events (VigilEngine *self,
+                                 guint        id)
+{
+  g_return_if_fail (VIGIL_IS_ENGINE (self));
+  vigil_event_hub_unsubscribe (self->events, id);
 }
 
 /* ---- the thread ---------------------------------------------------------------------- */
@@ -486,9 +479,7 @@ vigil_engine_finalize (GObject *object)
   g_clear_pointer (&self->auth_failures, g_hash_table_unref);
   g_clear_pointer (&self->tls, SSL_CTX_free);
   g_clear_pointer (&self->context, g_main_context_unref);
-  g_clear_pointer (&self->events_context, g_main_context_unref);
-  g_clear_pointer (&self->events_pending, g_ptr_array_unref);
-  g_mutex_clear (&self->events_lock);
+  g_clear_pointer (&self->events, vigil_event_hub_free);
   g_free (self->listen_host);
   g_free (self->socket_dir);
   g_free (self->socket_path);
@@ -514,12 +505,11 @@ vigil_engine_init (VigilEngine *self)
   self->socket_dir = g_build_filename (g_get_user_runtime_dir (), "vigil", NULL);
   self->startup_timeout = 30;
   self->context = g_main_context_new ();
-  g_mutex_init (&self->events_lock);
+  self->events = vigil_event_hub_new ();
   g_mutex_init (&self->policy_lock);
   self->classifier = vigil_classifier_new (4096);
   _vigil_engine_approvals_init (self);
   self->policy = vigil_policy_new_default ();
-  self->events_pending = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_audit_record_free);
 }
 
 /* ---- public -------------------------------------------------------------------------- */

@@ -55,6 +55,15 @@ void         vigil_engine_set_event_sink   (VigilEngine           *self,
                                             VigilEngineEventsFunc  func,
                                             gpointer               user_data);
 
+/* More listeners (the HTTP API's event stream): same batches, on CONTEXT. */
+guint        vigil_engine_subscribe_events (VigilEngine           *self,
+                                            GMainContext          *context,
+                                            VigilEngineEventsFunc  func,
+                                            gpointer               user_data,
+                                            GDestroyNotify         destroy);
+void         vigil_engine_unsubscribe_events (VigilEngine         *self,
+                                              guint                id);
+
 guint16      vigil_engine_get_port         (VigilEngine  *self);
 const char  *vigil_engine_get_listen_host  (VigilEngine  *self);
 /* The Unix socket's path, or NULL when there is none. */
