@@ -36,6 +36,8 @@ struct _VigilEngine
   char         *socket_path;
   SSL_CTX      *tls;
   guint         startup_timeout;
+  guint         process_limit;     /* sessions one client process may hold */
+  guint         session_limit;     /* sessions in all */
   GMainContext *context;
   GThread      *thread;
   GSocket      *tcp_listener;
@@ -66,9 +68,16 @@ struct _VigilEngine
   GHashTable   *sessions;          /* VigilSession* set, each holding a ref */
   GHashTable   *cancel_keys;       /* (pid << 32 | secret) -> VigilSession* */
   GHashTable   *auth_failures;     /* name -> AuthFailures */
+  GHashTable   *per_process;       /* pid -> sessions (GUINT_TO_POINTER) */
   guint64       next_session_id;
 };
 
+
+/* Sessions of one client process: DELTA is +1 or -1; returns the new count. */
+guint         _vigil_engine_count_process      (VigilEngine  *self,
+                                                gint          pid,
+                                                gint          delta);
+guint         _vigil_engine_get_process_limit  (VigilEngine  *self);
 
 /* vigil-engine-approvals.c */
 void          _vigil_engine_approvals_init     (VigilEngine  *self);

@@ -13,6 +13,7 @@
 #include "vigil-engine-private.h"
 #include "vigil-session.h"
 #include "vigil-tls.h"
+#include "vigil-wire.h"
 
 #define AUTH_DELAY_BASE_MS   200
 #define AUTH_DELAY_MAX_MS    5000
@@ -30,6 +31,19 @@ _vigil_is_engine_thread (void)
 
 /* ---- sessions ------------------------------------------------------------------------ */
 
+/* Over the session limit: a protocol-level answer instead of a silent close. */
+static void
+refuse_connection (GSocket *socket)
+{
+  g_autoptr(GByteArray) msg = g_byte_array_new ();
+
+  vigil_wire_write_error (msg, "FATAL", VIGIL_SQLSTATE_TOO_MANY_CONNECTIONS,
+                          "sorry, too many clients already", NULL);
+  g_socket_send (socket, (const char *) msg->data, msg->len, NULL, NULL);
+  g_socket_close (socket, NULL);
+  g_object_unref (socket);
+}
+
 static void
 accept_one (VigilEngine *self,
             GSocket     *listener)
@@ -45,6 +59,11 @@ accept_one (VigilEngine *self,
       return;
     }
   g_socket_set_blocking (socket, FALSE);
+  if (g_hash_table_size (self->sessions) >= self->session_limit)
+    {
+      refuse_connection (socket);
+      return;
+    }
   session = vigil_session_new (self, ++self->next_session_id, socket,
                                listener == self->unix_listener);
   g_hash_table_add (self->sessions, session);
@@ -68,6 +87,40 @@ listener_ready_cb (GSocket      *listener,
         break;
     }
   return G_SOURCE_CONTINUE;
+}
+
+guint
+_vigil_engine_count_process (VigilEngine *self,
+                             gint         pid,
+                             gint         delta)
+{
+  guint count = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_process, GINT_TO_POINTER (pid)));
+
+  g_assert (VIGIL_IS_ENGINE_THREAD ());
+  count = delta < 0 ? (count > 0 ? count - 1 : 0) : count + 1;
+  if (count == 0)
+    g_hash_table_remove (self->per_process, GINT_TO_POINTER (pid));
+  else
+    g_hash_table_insert (self->per_process, GINT_TO_POINTER (pid), GUINT_TO_POINTER (count));
+  return count;
+}
+
+guint
+_vigil_engine_get_process_limit (VigilEngine *self)
+{
+  return self->process_limit;
+}
+
+void
+vigil_engine_set_connection_limits (VigilEngine *self,
+                                    guint        per_process,
+                                    guint        total)
+{
+  g_return_if_fail (VIGIL_IS_ENGINE (self));
+  if (per_process > 0)
+    self->process_limit = per_process;
+  if (total > 0)
+    self->session_limit = total;
 }
 
 void
@@ -477,6 +530,7 @@ vigil_engine_finalize (GObject *object)
   g_clear_pointer (&self->sessions, g_hash_table_unref);
   g_clear_pointer (&self->cancel_keys, g_hash_table_unref);
   g_clear_pointer (&self->auth_failures, g_hash_table_unref);
+  g_clear_pointer (&self->per_process, g_hash_table_unref);
   g_clear_pointer (&self->tls, SSL_CTX_free);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_pointer (&self->events, vigil_event_hub_free);
@@ -500,6 +554,9 @@ vigil_engine_init (VigilEngine *self)
   self->sessions = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) vigil_session_unref, NULL);
   self->cancel_keys = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->auth_failures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->per_process = g_hash_table_new (NULL, NULL);
+  self->process_limit = 200;
+  self->session_limit = 4000;
   self->listen_host = g_strdup (VIGIL_DEFAULT_LISTEN_HOST);
   self->port = VIGIL_DEFAULT_PORT;
   self->socket_dir = g_build_filename (g_get_user_runtime_dir (), "vigil", NULL);

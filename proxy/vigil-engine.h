@@ -34,6 +34,10 @@ gboolean     vigil_engine_set_tls          (VigilEngine  *self,
                                             GError      **error);
 void         vigil_engine_set_approval_timeout (VigilEngine *self,
                                                 guint        seconds);
+/* Sessions one client process may hold (default 200), and in all (default 4000). */
+void         vigil_engine_set_connection_limits (VigilEngine *self,
+                                                 guint        per_process,
+                                                 guint        total);
 void         vigil_engine_set_startup_timeout (VigilEngine *self,
                                                guint        seconds);
 

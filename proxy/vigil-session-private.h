@@ -123,6 +123,7 @@ struct _VigilSession
   VigilIdentity     *identity;
   VigilScramServer  *scram;
   VigilPeer         *peer;
+  gint               counted_pid;     /* counted against the per-process limit */
   VigilUpstream     *upstream;
   guint32            backend_pid;
   guint32            cancel_secret;

@@ -126,6 +126,8 @@ vigil_session_close (VigilSession *self,
   _vigil_session_clear_timeout (self);
   _vigil_session_hold_withdraw (self);
   detach_upstream (self);
+  if (self->counted_pid > 0)
+    _vigil_engine_count_process (self->engine, self->counted_pid, -1);
   if (self->source != NULL)
     {
       g_source_destroy (self->source);
@@ -585,6 +587,21 @@ peer_resolved_cb (GObject      *source,
   VigilSession *self = user_data;
 
   self->peer = g_task_propagate_pointer (G_TASK (result), NULL);
+  if (self->state != SESSION_CLOSED && self->peer != NULL && self->peer->pid > 0)
+    {
+      guint limit = _vigil_engine_get_process_limit (self->engine);
+
+      self->counted_pid = self->peer->pid;
+      if (_vigil_engine_count_process (self->engine, self->counted_pid, +1) > limit)
+        {
+          g_autofree char *message =
+            g_strdup_printf ("too many connections from process %d (Vigil allows %u)",
+                             self->counted_pid, limit);
+
+          _vigil_session_fatal (self, VIGIL_SQLSTATE_TOO_MANY_CONNECTIONS, message);
+          _vigil_session_pump (self);
+        }
+    }
   vigil_session_unref (self);
 }
 
