@@ -8,7 +8,12 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <libpq-fe.h>
+#include <json-glib/json-glib.h>
+
 #include "vigil-session-private.h"
+
+#define ESTIMATE_TIMEOUT "2s"
 
 static void
 send_notice (VigilSession *self,
@@ -99,14 +104,83 @@ hold_timed_out_cb (gpointer data)
 
 /* ---- the request --------------------------------------------------------------------- */
 
+typedef struct
+{
+  VigilApproval *request;
+  char          *conninfo;
+  char          *single_statement;  /* the deciding statement alone, for EXPLAIN */
+} RequestData;
+
+static void
+request_data_free (gpointer data)
+{
+  RequestData *rd = data;
+
+  vigil_approval_free (rd->request);
+  g_free (rd->conninfo);
+  g_free (rd->single_statement);
+  g_free (rd);
+}
+
+static gint64
+plan_rows (const char *json)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+  JsonArray *plans;
+  JsonObject *plan;
+
+  if (!json_parser_load_from_data (parser, json, -1, NULL))
+    return -1;
+  root = json_parser_get_root (parser);
+  if (!JSON_NODE_HOLDS_ARRAY (root) || json_array_get_length (plans = json_node_get_array (root)) < 1)
+    return -1;
+  plan = json_object_get_object_member (json_array_get_object_element (plans, 0), "Plan");
+  if (plan == NULL || !json_object_has_member (plan, "Plan Rows"))
+    return -1;
+  return (gint64) json_object_get_double_member (plan, "Plan Rows");
+}
+
+/* The planner's guess of the rows the statement touches: EXPLAIN without ANALYZE (it
+ * never runs the statement), one statement only (the extended protocol refuses more),
+ * in a read-only transaction, on a connection of its own. -1 when there is none. */
+static gint64
+estimate_rows (const char *conninfo,
+               const char *statement)
+{
+  g_autofree char *explain = g_strconcat ("EXPLAIN (FORMAT JSON) ", statement, NULL);
+  PGconn *conn = PQconnectdb (conninfo);
+  PGresult *res;
+  gint64 rows = -1;
+
+  if (PQstatus (conn) != CONNECTION_OK)
+    {
+      PQfinish (conn);
+      return -1;
+    }
+  PQclear (PQexec (conn, "BEGIN READ ONLY"));
+  PQclear (PQexec (conn, "SET LOCAL statement_timeout = '" ESTIMATE_TIMEOUT "'"));
+  res = PQexecParams (conn, explain, 0, NULL, NULL, NULL, NULL, 0);
+  if (PQresultStatus (res) == PGRES_TUPLES_OK && PQntuples (res) == 1)
+    rows = plan_rows (PQgetvalue (res, 0, 0));
+  PQclear (res);
+  PQclear (PQexec (conn, "ROLLBACK"));
+  PQfinish (conn);
+  return rows;
+}
+
 static void
 create_request_thread (GTask        *task,
                        gpointer      source_object,
                        gpointer      task_data,
                        GCancellable *cancellable)
 {
-  VigilApproval *request = task_data;
+  RequestData *rd = task_data;
+  VigilApproval *request = rd->request;
   GError *error = NULL;
+
+  if (rd->conninfo != NULL && rd->single_statement != NULL)
+    request->estimated_rows = estimate_rows (rd->conninfo, rd->single_statement);
 
   if (vigil_approvals_create (source_object, request, &error))
     g_task_return_int (task, request->id);
@@ -121,7 +195,7 @@ request_created_cb (GObject      *source,
 {
   VigilSession *self = user_data;
   g_autoptr(GError) error = NULL;
-  VigilApproval *request = g_task_get_task_data (G_TASK (result));
+  VigilApproval *request = ((RequestData *) g_task_get_task_data (G_TASK (result)))->request;
   gint64 id = g_task_propagate_int (G_TASK (result), &error);
   g_autofree char *notice = NULL;
   GSource *timeout;
@@ -139,8 +213,14 @@ request_created_cb (GObject      *source,
       self->hold = HOLD_WAITING;
       self->hold_id = id;
       _vigil_engine_hold_register (self->engine, id, self);
-      notice = g_strdup_printf ("held for approval #%" G_GINT64_FORMAT ": %s", id,
-                                request->reason ? request->reason : "the policy asks for review");
+      g_autofree char *estimate = request->estimated_rows >= 0
+        ? g_strdup_printf (" (the planner expects %" G_GINT64_FORMAT " rows)",
+                           request->estimated_rows)
+        : g_strdup ("");
+
+      notice = g_strdup_printf ("held for approval #%" G_GINT64_FORMAT ": %s%s", id,
+                                request->reason ? request->reason : "the policy asks for review",
+                                estimate);
       send_notice (self, notice);
       timeout = g_timeout_source_new_seconds (_vigil_engine_get_approval_timeout (self->engine));
       g_source_set_callback (timeout, hold_timed_out_cb, vigil_session_ref (self),
@@ -161,6 +241,7 @@ request_approval (VigilSession         *self,
                   const VigilVerdict   *verdict)
 {
   VigilApproval *request = vigil_approval_new ();
+  RequestData *rd = g_new0 (RequestData, 1);
   g_autoptr(GTask) task = NULL;
 
   request->created_us = g_get_real_time ();
@@ -184,7 +265,10 @@ request_approval (VigilSession         *self,
   task = g_task_new (_vigil_engine_get_approvals (self->engine), NULL, request_created_cb,
                      vigil_session_ref (self));
   g_task_set_source_tag (task, request_approval);
-  g_task_set_task_data (task, request, (GDestroyNotify) vigil_approval_free);
+  rd->request = request;
+  rd->conninfo = g_strdup (_vigil_engine_lookup_connection (self->engine, self->database));
+  rd->single_statement = g_strdup (st->text);
+  g_task_set_task_data (task, rd, request_data_free);
   g_task_run_in_thread (task, create_request_thread);
 }
 
