@@ -14,8 +14,18 @@
 
 #include "vigil-application.h"
 #include "vigil-approval-item.h"
+#include "vigil-audit-read.h"
 #include "vigil-demo.h"
+#include "vigil-policy.h"
 #include "vigil-window.h"
+
+/* The engine resumes a waiting client within 250 ms of a decision; polling at twice that
+ * keeps the queue current without a change feed from the store. */
+#define HELD_REFRESH_MS   500
+#define HELD_LIST_LIMIT   200
+/* vigil_audit_read_latest() has no upper id bound, so there is no "older" page to ask for:
+ * a search looks at the newest VIGIL_AUDIT_SEARCH_LIMIT records. */
+#define AUDIT_SCAN_LIMIT  VIGIL_AUDIT_SEARCH_LIMIT
 
 struct _VigilApplication
 {
@@ -34,6 +44,19 @@ struct _VigilApplication
   GListStore        *audit_results;
   guint              demo_source;
   gboolean           started;
+  gboolean           demo;
+
+  /* The approval queue in the store; polled while the engine runs. */
+  VigilApprovals    *queue;
+  GHashTable        *seen_held;        /* gint64 ids already announced */
+  GCancellable      *cancellable;      /* every task; cancelled at shutdown */
+  guint              held_source;
+  gboolean           held_refreshing;
+  gboolean           held_refresh_again;
+  gboolean           held_error_shown;
+
+  /* The policy in force, as validated by the engine's parser. */
+  VigilPolicy       *policy_doc;
 };
 
 G_DEFINE_FINAL_TYPE (VigilApplication, vigil_application, ADW_TYPE_APPLICATION)
@@ -111,20 +134,461 @@ notify_held (VigilApplication *self,
 }
 
 static void
+toast (VigilApplication *self,
+       const char       *text)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (VIGIL_IS_WINDOW (window))
+    vigil_window_add_toast (VIGIL_WINDOW (window), text);
+  else
+    g_message ("%s", text);
+}
+
+static char *
+dup_console_user (void)
+{
+  return g_strconcat ("os:", g_get_user_name (), NULL);
+}
+
+/* Announces each held request once, however often the queue is read. */
+static void
+announce_held (VigilApplication  *self,
+               VigilApprovalItem *approval)
+{
+  gint64 id = vigil_approval_item_get_id (approval);
+
+  if (g_hash_table_contains (self->seen_held, &id))
+    return;
+  g_hash_table_add (self->seen_held, g_memdup2 (&id, sizeof id));
+  notify_held (self, approval);
+}
+
+/* Updates the list in place so that rows under the pointer stay put: decided requests
+ * leave, the others are refreshed, new ones slide in at their place (newest first). */
+static void
+sync_approvals (VigilApplication *self,
+                GPtrArray        *held)
+{
+  GListModel *model = G_LIST_MODEL (self->approvals);
+  g_autoptr(GHashTable) pending = g_hash_table_new (g_int64_hash, g_int64_equal);
+
+  for (guint i = 0; i < held->len; i++)
+    g_hash_table_add (pending, &((VigilApproval *) g_ptr_array_index (held, i))->id);
+  for (guint i = g_list_model_get_n_items (model); i > 0; i--)
+    {
+      g_autoptr(VigilApprovalItem) item = g_list_model_get_item (model, i - 1);
+      gint64 id = vigil_approval_item_get_id (item);
+
+      if (!g_hash_table_contains (pending, &id))
+        g_list_store_remove (self->approvals, i - 1);
+    }
+  for (guint i = 0; i < held->len; i++)
+    {
+      const VigilApproval *a = g_ptr_array_index (held, i);
+      guint position = 0;
+      g_autoptr(VigilApprovalItem) item = find_approval (self, a->id, &position);
+
+      if (item != NULL)
+        {
+          vigil_approval_item_update (item, a);
+          continue;
+        }
+      item = vigil_approval_item_new (a);
+      g_list_store_insert (self->approvals, MIN (i, g_list_model_get_n_items (model)), item);
+      announce_held (self, item);
+    }
+}
+
+static void
+list_held_thread (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  GError *error = NULL;
+  GPtrArray *held = vigil_approvals_list (task_data, TRUE, HELD_LIST_LIMIT, &error);
+
+  if (held == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, held, (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+list_held_async (VigilApplication    *self,
+                 GCancellable        *cancellable,
+                 GAsyncReadyCallback  callback,
+                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, list_held_async);
+  g_task_set_task_data (task, g_object_ref (self->queue), g_object_unref);
+  g_task_run_in_thread (task, list_held_thread);
+}
+
+static GPtrArray *
+list_held_finish (VigilApplication  *self,
+                  GAsyncResult      *result,
+                  GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == list_held_async, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void refresh_held (VigilApplication *self);
+
+static void
+held_listed_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  VigilApplication *self = VIGIL_APPLICATION (object);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) held = list_held_finish (self, result, &error);
+
+  self->held_refreshing = FALSE;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (held != NULL)
+    {
+      sync_approvals (self, held);
+      self->held_error_shown = FALSE;
+    }
+  else if (!self->held_error_shown)
+    {
+      g_autofree char *text = g_strdup_printf (_("Could not read the approval queue: %s"),
+                                               error->message);
+
+      /* Once, not every half second until it recovers. */
+      self->held_error_shown = TRUE;
+      toast (self, text);
+    }
+  if (self->held_refresh_again)
+    {
+      self->held_refresh_again = FALSE;
+      refresh_held (self);
+    }
+}
+
+static void
+refresh_held (VigilApplication *self)
+{
+  if (self->queue == NULL || self->demo)
+    return;
+  if (self->held_refreshing)
+    {
+      self->held_refresh_again = TRUE;
+      return;
+    }
+  self->held_refreshing = TRUE;
+  list_held_async (self, self->cancellable, held_listed_cb, NULL);
+}
+
+static gboolean
+held_tick_cb (gpointer user_data)
+{
+  refresh_held (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
 approvals_changed_cb (GListModel       *model,
                       guint             position,
                       guint             removed,
                       guint             added,
                       VigilApplication *self)
 {
-  if (added > 0)
-    {
-      g_autoptr(VigilApprovalItem) newest = g_list_model_get_item (model, position + added - 1);
-
-      notify_held (self, newest);
-    }
   if (g_list_model_get_n_items (model) == 0)
     g_application_withdraw_notification (G_APPLICATION (self), "held");
+}
+
+typedef struct
+{
+  VigilApprovals *queue;
+  gint64          id;
+  gboolean        approve;
+  guint           minutes;
+  char           *by;
+  char           *reason;
+} Decision;
+
+static void
+decision_free (Decision *decision)
+{
+  g_clear_object (&decision->queue);
+  g_free (decision->by);
+  g_free (decision->reason);
+  g_free (decision);
+}
+
+static void
+decide_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  Decision *d = task_data;
+  GError *error = NULL;
+
+  if (vigil_approvals_decide (d->queue, d->id, d->approve, d->by, d->reason, (gint) d->minutes,
+                              &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+decided_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  VigilApplication *self = VIGIL_APPLICATION (object);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VigilApprovalItem) approval = NULL;
+  gint64 id = g_task_get_task_data (G_TASK (result))
+              ? ((Decision *) g_task_get_task_data (G_TASK (result)))->id : 0;
+  guint position = 0;
+
+  if (!vigil_application_decide_finish (self, result, &error))
+    {
+      g_autofree char *text = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      /* Translators: %s says why, e.g. "os:ann may not decide their own request #4" */
+      text = g_strdup_printf (_("The decision was not recorded: %s"), error->message);
+      toast (self, text);
+    }
+  else if ((approval = find_approval (self, id, &position)) != NULL)
+    g_list_store_remove (self->approvals, position);
+  refresh_held (self);
+}
+
+typedef struct
+{
+  VigilStore  *store;
+  VigilEngine *engine;
+  char        *json;       /* to import, then the policy in force */
+  gint64       version;    /* 0: none saved, the built-in default is in force */
+  VigilPolicy *policy;
+} PolicyLoad;
+
+static void
+policy_load_free (PolicyLoad *load)
+{
+  g_clear_object (&load->store);
+  g_clear_object (&load->engine);
+  g_clear_object (&load->policy);
+  g_free (load->json);
+  g_free (load);
+}
+
+/* Reads the version in force, validated by the same parser the engine uses. */
+static gboolean
+load_current_policy (PolicyLoad  *load,
+                     GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  g_clear_pointer (&load->json, g_free);
+  g_clear_object (&load->policy);
+  load->version = 0;
+  load->json = vigil_store_policy_load_current (load->store, &load->version, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (load->json == NULL)
+    {
+      load->policy = vigil_policy_new_default ();
+      load->json = vigil_policy_to_json (load->policy);
+      return TRUE;
+    }
+  load->policy = vigil_policy_new_from_json (load->json, error);
+  if (load->policy == NULL)
+    {
+      g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, load->version);
+
+      /* Translators: %s is a policy version number; the parser's error follows */
+      g_prefix_error (error, _("Policy version %s in the store: "), number);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+load_policy_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (load_current_policy (task_data, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+import_policy_thread (GTask        *task,
+                      gpointer      source_object,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  PolicyLoad *load = task_data;
+  g_autoptr(VigilPolicy) policy = NULL;
+  g_autofree char *author = dup_console_user ();
+  GError *error = NULL;
+
+  policy = vigil_policy_new_from_json (load->json, &error);
+  if (policy == NULL ||
+      !vigil_store_policy_save (load->store, load->json, author, "imported from the console",
+                                NULL, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (load->engine != NULL)
+    vigil_engine_reload_policy (load->engine);
+  /* Show what is in force now, even if another tool saved a version meanwhile. */
+  if (load_current_policy (load, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/* Shows LOAD's policy; runs on the main thread. */
+static void
+show_policy (VigilApplication *self,
+             PolicyLoad       *load)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_set_object (&self->policy_doc, load->policy);
+  if (!vigil_policy_model_load_json (self->policy, load->json, &error))
+    g_warning ("Cannot show the policy: %s", error->message);
+  vigil_policy_model_set_version (self->policy, load->version);
+}
+
+static void
+policy_loaded_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  VigilApplication *self = VIGIL_APPLICATION (object);
+  g_autoptr(GError) error = NULL;
+
+  if (!vigil_application_load_policy_finish (self, result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_autofree char *text = g_strdup_printf (_("Could not load the policy: %s"), error->message);
+
+      toast (self, text);
+    }
+}
+
+typedef struct
+{
+  char *data_dir;
+  char *needle;            /* casefolded, or NULL */
+  char *decision;          /* or NULL */
+  guint scanned;
+} AuditSearch;
+
+static void
+audit_search_free (AuditSearch *search)
+{
+  g_free (search->data_dir);
+  g_free (search->needle);
+  g_free (search->decision);
+  g_free (search);
+}
+
+static gboolean
+audit_record_matches (VigilLiveRecord *record,
+                      AuditSearch     *search)
+{
+  if (search->decision != NULL &&
+      g_strcmp0 (vigil_live_record_get_decision (record), search->decision) != 0)
+    return FALSE;
+  return search->needle == NULL || strstr (vigil_live_record_get_haystack (record),
+                                           search->needle) != NULL;
+}
+
+static void
+search_audit_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  AuditSearch *search = task_data;
+  g_autoptr(GPtrArray) records = NULL;
+  GPtrArray *found;
+  GError *error = NULL;
+
+  records = vigil_audit_read_latest (search->data_dir, AUDIT_SCAN_LIMIT, 0, &error);
+  if (records == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  search->scanned = records->len;
+  found = g_ptr_array_new_with_free_func (g_object_unref);
+  /* Oldest first from the reader; the newest go on top. */
+  for (guint i = records->len; i > 0; i--)
+    {
+      g_autoptr(VigilLiveRecord) record = vigil_live_record_new (g_ptr_array_index (records, i - 1));
+
+      if (audit_record_matches (record, search))
+        g_ptr_array_add (found, g_steal_pointer (&record));
+    }
+  if (g_task_return_error_if_cancelled (task))
+    g_ptr_array_unref (found);
+  else
+    g_task_return_pointer (task, found, (GDestroyNotify) g_ptr_array_unref);
+}
+
+typedef struct
+{
+  gboolean intact;
+  gint64  entries;
+  gint64  first_bad;
+  char   *reason;
+} AuditVerdict;
+
+static void
+audit_verdict_free (AuditVerdict *verdict)
+{
+  g_free (verdict->reason);
+  g_free (verdict);
+}
+
+static void
+verify_audit_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  AuditVerdict *verdict = g_new0 (AuditVerdict, 1);
+  GError *error = NULL;
+
+  verdict->intact = vigil_audit_verify (task_data, &verdict->entries, &verdict->first_bad,
+                                        &verdict->reason, &error);
+  if (error != NULL && !g_error_matches (error, VIGIL_AUDIT_VERIFY_ERROR,
+                                         VIGIL_AUDIT_VERIFY_ERROR_BROKEN))
+    {
+      audit_verdict_free (verdict);
+      g_task_return_error (task, error);
+      return;
+    }
+  /* A broken chain is an answer, not a failure to give one. */
+  g_clear_error (&error);
+  g_task_return_pointer (task, verdict, (GDestroyNotify) audit_verdict_free);
 }
 
 static void
@@ -226,6 +690,8 @@ vigil_application_shutdown (GApplication *app)
   VigilApplication *self = VIGIL_APPLICATION (app);
 
   g_clear_handle_id (&self->demo_source, g_source_remove);
+  g_clear_handle_id (&self->held_source, g_source_remove);
+  g_cancellable_cancel (self->cancellable);
   if (self->engine != NULL)
     vigil_engine_stop (self->engine);
   G_APPLICATION_CLASS (vigil_application_parent_class)->shutdown (app);
@@ -237,6 +703,11 @@ vigil_application_dispose (GObject *object)
   VigilApplication *self = VIGIL_APPLICATION (object);
 
   g_clear_handle_id (&self->demo_source, g_source_remove);
+  g_clear_handle_id (&self->held_source, g_source_remove);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->queue);
+  g_clear_object (&self->policy_doc);
   g_clear_object (&self->engine);
   g_clear_object (&self->store);
   g_clear_object (&self->settings);
@@ -256,6 +727,7 @@ vigil_application_finalize (GObject *object)
   vigil_options_clear (&self->options);
   g_free (self->connection);
   g_clear_error (&self->engine_error);
+  g_clear_pointer (&self->seen_held, g_hash_table_unref);
   G_OBJECT_CLASS (vigil_application_parent_class)->finalize (object);
 }
 
@@ -287,6 +759,8 @@ vigil_application_init (VigilApplication *self)
   self->policy = vigil_policy_model_new ();
   self->approvals = g_list_store_new (VIGIL_TYPE_APPROVAL_ITEM);
   self->audit_results = g_list_store_new (VIGIL_TYPE_LIVE_RECORD);
+  self->seen_held = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->cancellable = g_cancellable_new ();
   if (!vigil_policy_model_load_default (self->policy, &error))
     g_warning ("Could not load the default policy: %s", error->message);
   g_signal_connect_object (self->approvals, "items-changed",
@@ -348,6 +822,25 @@ start_demo (VigilApplication *self)
     }
 }
 
+static void
+start_approvals (VigilApplication *self,
+                 const char       *data_dir)
+{
+  g_autoptr(GError) error = NULL;
+
+  self->queue = vigil_approvals_open (data_dir, &error);
+  if (self->queue == NULL)
+    {
+      g_warning ("Held statements cannot be shown: %s", error->message);
+      return;
+    }
+  /* Only a running engine holds statements (and resumes them when decided). */
+  if (self->engine == NULL)
+    return;
+  refresh_held (self);
+  self->held_source = g_timeout_add (HELD_REFRESH_MS, held_tick_cb, self);
+}
+
 gboolean
 vigil_application_start (VigilApplication    *self,
                          const VigilOptions  *options,
@@ -365,13 +858,17 @@ vigil_application_start (VigilApplication    *self,
   if (self->store == NULL)
     return FALSE;
   self->started = TRUE;
+  self->demo = options->demo;
   if (options->upstreams != NULL && options->upstreams[0] != NULL)
     self->connection = vigil_options_connection_name (options->upstreams[0], NULL);
   vigil_identity_list_set_store (self->identities, self->store);
   vigil_identity_list_reload_async (self->identities, NULL, NULL, NULL);
+  vigil_application_load_policy_async (self, self->cancellable, policy_loaded_cb, NULL);
   start_engine (self, options);
   if (options->demo)
     start_demo (self);
+  else
+    start_approvals (self, data_dir);
   return TRUE;
 }
 
@@ -446,6 +943,51 @@ vigil_application_get_held_count (VigilApplication *self)
 }
 
 void
+vigil_application_decide_async (VigilApplication    *self,
+                                gint64               id,
+                                gboolean             approve,
+                                guint                minutes,
+                                const char          *reason,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Decision *decision;
+
+  g_return_if_fail (VIGIL_IS_APPLICATION (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, vigil_application_decide_async);
+  if (self->queue == NULL)
+    {
+      g_task_return_new_error (task, VIGIL_ERROR, VIGIL_ERROR_STORE,
+                               _("The approval queue is not open"));
+      return;
+    }
+  decision = g_new0 (Decision, 1);
+  decision->queue = g_object_ref (self->queue);
+  decision->id = id;
+  decision->approve = approve;
+  decision->minutes = approve ? minutes : 0;
+  decision->by = dup_console_user ();
+  decision->reason = reason != NULL && *reason != '\0' ? g_strdup (reason) : NULL;
+  g_task_set_task_data (task, decision, (GDestroyNotify) decision_free);
+  g_task_run_in_thread (task, decide_thread);
+}
+
+gboolean
+vigil_application_decide_finish (VigilApplication  *self,
+                                 GAsyncResult      *result,
+                                 GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == vigil_application_decide_async,
+                        FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
 vigil_application_decide (VigilApplication *self,
                           gint64            id,
                           const char       *decision,
@@ -458,26 +1000,228 @@ vigil_application_decide (VigilApplication *self,
   g_return_if_fail (VIGIL_IS_APPLICATION (self));
   g_return_if_fail (decision != NULL);
 
-  /* TODO(lead): hand the decision to the engine (vigil_engine_decide) once it exists;
-   * the engine then drops the statement from the queue it reports. */
-  g_debug ("Decision on #%" G_GINT64_FORMAT ": %s (%u min) %s", id, decision, minutes,
-           reason ? reason : "");
-  approval = find_approval (self, id, &position);
-  if (approval != NULL)
-    g_list_store_remove (self->approvals, position);
+  if (self->demo)
+    {
+      /* Generated requests have no waiting client: deciding only clears them. */
+      if ((approval = find_approval (self, id, &position)) != NULL)
+        g_list_store_remove (self->approvals, position);
+      return;
+    }
+  vigil_application_decide_async (self, id, g_str_equal (decision, "approve"), minutes, reason,
+                                  self->cancellable, decided_cb, NULL);
+}
+
+void
+vigil_application_refresh_approvals (VigilApplication *self)
+{
+  g_return_if_fail (VIGIL_IS_APPLICATION (self));
+  refresh_held (self);
+}
+
+static GTask *
+policy_task_new (VigilApplication    *self,
+                 gpointer             source_tag,
+                 GCancellable        *cancellable,
+                 GAsyncReadyCallback  callback,
+                 gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  PolicyLoad *load;
+
+  g_task_set_source_tag (task, source_tag);
+  if (self->store == NULL)
+    {
+      g_task_return_new_error (task, VIGIL_ERROR, VIGIL_ERROR_STORE, _("The store is not open"));
+      return task;
+    }
+  load = g_new0 (PolicyLoad, 1);
+  load->store = g_object_ref (self->store);
+  load->engine = self->engine ? g_object_ref (self->engine) : NULL;
+  g_task_set_task_data (task, load, (GDestroyNotify) policy_load_free);
+  return task;
+}
+
+static gboolean
+policy_task_finish (VigilApplication  *self,
+                    GAsyncResult      *result,
+                    gpointer           source_tag,
+                    GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, FALSE);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  show_policy (self, g_task_get_task_data (G_TASK (result)));
+  return TRUE;
+}
+
+void
+vigil_application_load_policy_async (VigilApplication    *self,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (VIGIL_IS_APPLICATION (self));
+
+  task = policy_task_new (self, vigil_application_load_policy_async, cancellable, callback,
+                          user_data);
+  if (g_task_get_task_data (task) != NULL)
+    g_task_run_in_thread (task, load_policy_thread);
 }
 
 gboolean
-vigil_application_apply_policy (VigilApplication  *self,
-                                const char        *json,
-                                GError           **error)
+vigil_application_load_policy_finish (VigilApplication  *self,
+                                      GAsyncResult      *result,
+                                      GError           **error)
 {
-  g_return_val_if_fail (VIGIL_IS_APPLICATION (self), FALSE);
-  g_return_val_if_fail (json != NULL, FALSE);
+  return policy_task_finish (self, result, vigil_application_load_policy_async, error);
+}
 
-  /* TODO(lead): validate with vigil_policy_new_from_json() and swap it into the engine
-   * (vigil_engine_reload_policy) before showing it. */
-  return vigil_policy_model_load_json (self->policy, json, error);
+void
+vigil_application_import_policy_async (VigilApplication    *self,
+                                       const char          *json,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (VIGIL_IS_APPLICATION (self));
+  g_return_if_fail (json != NULL);
+
+  task = policy_task_new (self, vigil_application_import_policy_async, cancellable, callback,
+                          user_data);
+  if (g_task_get_task_data (task) == NULL)
+    return;
+  ((PolicyLoad *) g_task_get_task_data (task))->json = g_strdup (json);
+  g_task_run_in_thread (task, import_policy_thread);
+}
+
+gboolean
+vigil_application_import_policy_finish (VigilApplication  *self,
+                                        GAsyncResult      *result,
+                                        GError           **error)
+{
+  return policy_task_finish (self, result, vigil_application_import_policy_async, error);
+}
+
+char *
+vigil_application_dup_policy_json (VigilApplication *self)
+{
+  g_return_val_if_fail (VIGIL_IS_APPLICATION (self), NULL);
+
+  if (self->policy_doc != NULL)
+    return vigil_policy_to_json (self->policy_doc);
+  return g_strdup (vigil_policy_model_get_json (self->policy));
+}
+
+void
+vigil_application_search_audit_async (VigilApplication    *self,
+                                      const char          *text,
+                                      const char          *decision,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  AuditSearch *search;
+
+  g_return_if_fail (VIGIL_IS_APPLICATION (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, vigil_application_search_audit_async);
+  if (self->store == NULL)
+    {
+      g_task_return_new_error (task, VIGIL_ERROR, VIGIL_ERROR_STORE, _("The store is not open"));
+      return;
+    }
+  search = g_new0 (AuditSearch, 1);
+  search->data_dir = g_strdup (vigil_store_get_data_dir (self->store));
+  if (text != NULL && *text != '\0')
+    search->needle = g_utf8_casefold (text, -1);
+  search->decision = g_strdup (decision != NULL && *decision != '\0' ? decision : NULL);
+  g_task_set_task_data (task, search, (GDestroyNotify) audit_search_free);
+  g_task_run_in_thread (task, search_audit_thread);
+}
+
+gboolean
+vigil_application_search_audit_finish (VigilApplication  *self,
+                                       GAsyncResult      *result,
+                                       guint             *out_scanned,
+                                       GError           **error)
+{
+  g_autoptr(GPtrArray) found = NULL;
+  AuditSearch *search;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        vigil_application_search_audit_async, FALSE);
+
+  found = g_task_propagate_pointer (G_TASK (result), error);
+  if (found == NULL)
+    return FALSE;
+  search = g_task_get_task_data (G_TASK (result));
+  if (out_scanned != NULL)
+    *out_scanned = search->scanned;
+  /* One splice: the view redraws once, whatever the number of results. */
+  g_list_store_splice (self->audit_results, 0,
+                       g_list_model_get_n_items (G_LIST_MODEL (self->audit_results)),
+                       found->pdata, found->len);
+  return TRUE;
+}
+
+void
+vigil_application_verify_audit_async (VigilApplication    *self,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (VIGIL_IS_APPLICATION (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, vigil_application_verify_audit_async);
+  if (self->store == NULL)
+    {
+      g_task_return_new_error (task, VIGIL_ERROR, VIGIL_ERROR_STORE, _("The store is not open"));
+      return;
+    }
+  g_task_set_task_data (task, g_strdup (vigil_store_get_data_dir (self->store)), g_free);
+  g_task_run_in_thread (task, verify_audit_thread);
+}
+
+gboolean
+vigil_application_verify_audit_finish (VigilApplication  *self,
+                                       GAsyncResult      *result,
+                                       gboolean          *out_intact,
+                                       gint64            *out_entries,
+                                       gint64            *out_first_bad_id,
+                                       char             **out_reason,
+                                       GError           **error)
+{
+  AuditVerdict *verdict;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        vigil_application_verify_audit_async, FALSE);
+
+  verdict = g_task_propagate_pointer (G_TASK (result), error);
+  if (verdict == NULL)
+    return FALSE;
+  if (out_intact != NULL)
+    *out_intact = verdict->intact;
+  if (out_entries != NULL)
+    *out_entries = verdict->entries;
+  if (out_first_bad_id != NULL)
+    *out_first_bad_id = verdict->first_bad;
+  if (out_reason != NULL)
+    *out_reason = g_steal_pointer (&verdict->reason);
+  audit_verdict_free (verdict);
+  return TRUE;
 }
 
 const char *

@@ -16,6 +16,8 @@
 G_BEGIN_DECLS
 
 #define VIGIL_APPLICATION_ID "org.vigil.Vigil"
+/* How many of the newest audit records a search looks at. */
+#define VIGIL_AUDIT_SEARCH_LIMIT 2000
 
 #define VIGIL_TYPE_APPLICATION (vigil_application_get_type ())
 G_DECLARE_FINAL_TYPE (VigilApplication, vigil_application, VIGIL, APPLICATION, AdwApplication)
@@ -35,22 +37,80 @@ GSettings        *vigil_application_get_settings      (VigilApplication   *self)
 VigilLiveModel   *vigil_application_get_live_model    (VigilApplication   *self);
 VigilIdentityList *vigil_application_get_identities   (VigilApplication   *self);
 VigilPolicyModel *vigil_application_get_policy_model  (VigilApplication   *self);
-/* Held statements (VigilApproval), for the lead to fill from the engine's queue. */
+/* Held statements (VigilApprovalItem), newest first, kept in step with the store's queue
+ * every 500 ms while the engine runs; items are updated in place, never replaced. */
 GListStore       *vigil_application_get_approvals     (VigilApplication   *self);
-/* Audit search results (VigilLiveRecord), for the lead to fill from vigil-audit-read. */
+/* Reads the queue now instead of at the next tick. */
+void              vigil_application_refresh_approvals (VigilApplication   *self);
+/* Audit search results (VigilLiveRecord), newest first. */
 GListStore       *vigil_application_get_audit_results (VigilApplication   *self);
 /* How many statements wait for a decision (asked before closing the window). */
 guint             vigil_application_get_held_count    (VigilApplication   *self);
-/* A reviewer's decision on held statement ID: "approve" or "deny"; MINUTES > 0 approves
- * its fingerprint for that long; REASON goes with a denial. */
+/* A reviewer's decision on held statement ID, recorded in the store as "os:USER"; the
+ * engine resumes the waiting client. MINUTES > 0 approves its fingerprint for that long;
+ * REASON goes with a denial. */
+void              vigil_application_decide_async      (VigilApplication   *self,
+                                                       gint64              id,
+                                                       gboolean            approve,
+                                                       guint               minutes,
+                                                       const char         *reason,
+                                                       GCancellable       *cancellable,
+                                                       GAsyncReadyCallback callback,
+                                                       gpointer            user_data);
+gboolean          vigil_application_decide_finish     (VigilApplication   *self,
+                                                       GAsyncResult       *result,
+                                                       GError            **error);
+/* As above for the views: DECISION is "approve" or "deny"; errors become toasts. */
 void              vigil_application_decide            (VigilApplication   *self,
                                                        gint64              id,
                                                        const char         *decision,
                                                        guint               minutes,
                                                        const char         *reason);
-/* Validates JSON, shows it in the Policies view and hands it to the engine. */
-gboolean          vigil_application_apply_policy      (VigilApplication   *self,
+/* Shows the policy in force (the store's newest version, or the built-in default). */
+void              vigil_application_load_policy_async (VigilApplication   *self,
+                                                       GCancellable       *cancellable,
+                                                       GAsyncReadyCallback callback,
+                                                       gpointer            user_data);
+gboolean          vigil_application_load_policy_finish (VigilApplication  *self,
+                                                       GAsyncResult       *result,
+                                                       GError            **error);
+/* Validates JSON (the error says exactly what is wrong, VIGIL_ERROR_INVALID), saves it as
+ * a new version, has the engine reload it and shows it. */
+void              vigil_application_import_policy_async (VigilApplication *self,
                                                        const char         *json,
+                                                       GCancellable       *cancellable,
+                                                       GAsyncReadyCallback callback,
+                                                       gpointer            user_data);
+gboolean          vigil_application_import_policy_finish (VigilApplication *self,
+                                                       GAsyncResult       *result,
+                                                       GError            **error);
+/* The policy in force as the engine writes it (for export). */
+char             *vigil_application_dup_policy_json   (VigilApplication   *self);
+/* Searches the newest 2000 audit records for TEXT (identity, process, connection or
+ * statement; NULL for any) and DECISION ("allow", "deny", "review" or NULL); finishing
+ * replaces the audit results. *OUT_SCANNED: how many records were searched. */
+void              vigil_application_search_audit_async (VigilApplication  *self,
+                                                       const char         *text,
+                                                       const char         *decision,
+                                                       GCancellable       *cancellable,
+                                                       GAsyncReadyCallback callback,
+                                                       gpointer            user_data);
+gboolean          vigil_application_search_audit_finish (VigilApplication *self,
+                                                       GAsyncResult       *result,
+                                                       guint              *out_scanned,
+                                                       GError            **error);
+/* Walks the audit chain. TRUE when it could be read: then *OUT_INTACT, with
+ * *OUT_ENTRIES, or else *OUT_FIRST_BAD_ID (0: no single record) and *OUT_REASON. */
+void              vigil_application_verify_audit_async (VigilApplication  *self,
+                                                       GCancellable       *cancellable,
+                                                       GAsyncReadyCallback callback,
+                                                       gpointer            user_data);
+gboolean          vigil_application_verify_audit_finish (VigilApplication *self,
+                                                       GAsyncResult       *result,
+                                                       gboolean           *out_intact,
+                                                       gint64             *out_entries,
+                                                       gint64             *out_first_bad_id,
+                                                       char              **out_reason,
                                                        GError            **error);
 /* The dbname clients ask for (the first --upstream's), for ready-made psql lines. */
 const char       *vigil_application_get_connection_name (VigilApplication *self);

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "vigil-approval-item.h"
+#include "vigil-types.h"
 
 struct _VigilApprovalItem
 {
@@ -118,28 +119,69 @@ vigil_approval_item_init (VigilApprovalItem *self)
 {
 }
 
+static void
+take_string (VigilApprovalItem  *self,
+             char              **field,
+             char               *value,
+             guint               prop_id)
+{
+  gboolean changed = vigil_set_str (field, value);
+
+  g_free (value);
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+}
+
+/* Notifies only what changed, so a refreshed row does not redraw. */
+static void
+fill (VigilApprovalItem   *self,
+      const VigilApproval *a)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (a->created_us / G_USEC_PER_SEC);
+  g_autofree char *exe = a->exe ? g_path_get_basename (a->exe) : g_strdup (_("unknown process"));
+
+  g_object_freeze_notify (G_OBJECT (self));
+  if (self->estimated_rows != a->estimated_rows)
+    {
+      self->estimated_rows = a->estimated_rows;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ESTIMATE_TEXT]);
+    }
+  take_string (self, &self->time_text, dt ? g_date_time_format (dt, "%X") : g_strdup (""),
+               PROP_TIME_TEXT);
+  take_string (self, &self->identity, g_strdup (a->identity ?: ""), PROP_IDENTITY);
+  take_string (self, &self->process,
+               a->pid > 0 ? g_strdup_printf ("%s (%d)", exe, a->pid) : g_strdup (exe),
+               PROP_PROCESS);
+  take_string (self, &self->connection, g_strdup (a->connection ?: ""), PROP_CONNECTION);
+  take_string (self, &self->statement, g_strdup (a->statement ?: ""), PROP_STATEMENT);
+  take_string (self, &self->klass, g_strdup (a->class ?: ""), PROP_CLASS);
+  take_string (self, &self->rule, g_strdup (a->rule ? a->rule : _("default policy")), PROP_RULE);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
 VigilApprovalItem *
 vigil_approval_item_new (const VigilApproval *a)
 {
   VigilApprovalItem *self;
-  g_autoptr(GDateTime) dt = NULL;
-  g_autofree char *exe = NULL;
 
   g_return_val_if_fail (a != NULL, NULL);
 
   self = g_object_new (VIGIL_TYPE_APPROVAL_ITEM, NULL);
-  dt = g_date_time_new_from_unix_local (a->created_us / G_USEC_PER_SEC);
-  exe = a->exe ? g_path_get_basename (a->exe) : g_strdup (_("unknown process"));
   self->id = a->id;
   self->estimated_rows = a->estimated_rows;
-  self->time_text = dt ? g_date_time_format (dt, "%X") : g_strdup ("");
-  self->identity = g_strdup (a->identity ?: "");
-  self->process = a->pid > 0 ? g_strdup_printf ("%s (%d)", exe, a->pid) : g_strdup (exe);
-  self->connection = g_strdup (a->connection ?: "");
-  self->statement = g_strdup (a->statement ?: "");
-  self->klass = g_strdup (a->class ?: "");
-  self->rule = g_strdup (a->rule ? a->rule : _("default policy"));
+  fill (self, a);
   return self;
+}
+
+void
+vigil_approval_item_update (VigilApprovalItem   *self,
+                            const VigilApproval *a)
+{
+  g_return_if_fail (VIGIL_IS_APPROVAL_ITEM (self));
+  g_return_if_fail (a != NULL);
+  g_return_if_fail (a->id == self->id);
+
+  fill (self, a);
 }
 
 gint64

@@ -15,6 +15,9 @@ G_DECLARE_FINAL_TYPE (VigilApprovalItem, vigil_approval_item, VIGIL, APPROVAL_IT
 
 /* Copies what it shows from APPROVAL (the engine's queue entry). */
 VigilApprovalItem *vigil_approval_item_new           (const VigilApproval *approval);
+/* Takes APPROVAL's fields (same id), notifying only those that changed. */
+void               vigil_approval_item_update        (VigilApprovalItem   *self,
+                                                      const VigilApproval *approval);
 gint64             vigil_approval_item_get_id        (VigilApprovalItem   *self);
 const char        *vigil_approval_item_get_identity  (VigilApprovalItem   *self);
 const char        *vigil_approval_item_get_statement (VigilApprovalItem   *self);

@@ -27,6 +27,7 @@ struct _VigilAuditView
   GtkDropDown        *decision_dropdown;
   GtkSingleSelection *selection;
   VigilRecordDetails *details;
+  GtkLabel           *status_label;
 };
 
 G_DEFINE_FINAL_TYPE (VigilAuditView, vigil_audit_view, ADW_TYPE_BIN)
@@ -128,6 +129,7 @@ vigil_audit_view_class_init (VigilAuditViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, VigilAuditView, decision_dropdown);
   gtk_widget_class_bind_template_child (widget_class, VigilAuditView, selection);
   gtk_widget_class_bind_template_child (widget_class, VigilAuditView, details);
+  gtk_widget_class_bind_template_child (widget_class, VigilAuditView, status_label);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, selected_cb);
 
@@ -164,4 +166,34 @@ vigil_audit_view_focus_search (VigilAuditView *self)
 {
   g_return_if_fail (VIGIL_IS_AUDIT_VIEW (self));
   gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+void
+vigil_audit_view_refresh (VigilAuditView *self)
+{
+  g_return_if_fail (VIGIL_IS_AUDIT_VIEW (self));
+  emit_search (self);
+}
+
+void
+vigil_audit_view_set_status (VigilAuditView *self,
+                             const char     *text,
+                             const char     *style_class)
+{
+  static const char *const styles[] = { "success", "error", "dim-label" };
+
+  g_return_if_fail (VIGIL_IS_AUDIT_VIEW (self));
+
+  for (guint i = 0; i < G_N_ELEMENTS (styles); i++)
+    gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), styles[i]);
+  gtk_widget_add_css_class (GTK_WIDGET (self->status_label),
+                            style_class ? style_class : "dim-label");
+  gtk_label_set_label (self->status_label, text ? text : "");
+}
+
+const char *
+vigil_audit_view_get_status (VigilAuditView *self)
+{
+  g_return_val_if_fail (VIGIL_IS_AUDIT_VIEW (self), NULL);
+  return gtk_label_get_label (self->status_label);
 }

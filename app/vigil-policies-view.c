@@ -1,7 +1,8 @@
 /* vigil-policies-view.c: the policy's rules in order; import and export.
  *
  * Files are read and written asynchronously (GIO); an imported document goes through
- * the application, which validates it and hands it to the engine.
+ * the application, which validates it, saves it as a new version and has the engine
+ * reload it, off the main thread.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -25,6 +26,7 @@ struct _VigilPoliciesView
   GtkNoSelection   *rules_selection;
   GtkNoSelection   *masking_selection;
   GtkLabel         *default_label;
+  GtkLabel         *version_label;
 };
 
 G_DEFINE_FINAL_TYPE (VigilPoliciesView, vigil_policies_view, ADW_TYPE_BIN)
@@ -63,6 +65,50 @@ update_default (VigilPoliciesView *self)
 }
 
 static void
+update_version (VigilPoliciesView *self)
+{
+  gint64 version = self->model ? vigil_policy_model_get_version (self->model) : 0;
+  g_autofree char *text = NULL;
+
+  /* Translators: %d is a policy version number */
+  text = version > 0 ? g_strdup_printf (_("Version %d"), (int) MIN (version, G_MAXINT))
+                     : g_strdup (_("Built-in default policy"));
+  gtk_label_set_label (self->version_label, text);
+}
+
+static VigilApplication *
+get_app (VigilPoliciesView *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (!GTK_IS_WINDOW (root))
+    return NULL;
+  return VIGIL_APPLICATION (gtk_window_get_application (GTK_WINDOW (root)));
+}
+
+static void
+imported_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(VigilPoliciesView) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  if (!vigil_application_import_policy_finish (VIGIL_APPLICATION (object), result, &error))
+    {
+      show_error (self, g_error_matches (error, VIGIL_ERROR, VIGIL_ERROR_INVALID)
+                        ? _("The Policy Is Not Valid") : _("Could Not Import the Policy"),
+                  error);
+      return;
+    }
+  /* Translators: %d is a policy version number */
+  text = g_strdup_printf (_("Policy version %d is in force from the next statement"),
+                          (int) MIN (vigil_policy_model_get_version (self->model), G_MAXINT));
+  toast (self, text);
+}
+
+static void
 loaded_cb (GObject      *object,
            GAsyncResult *result,
            gpointer      user_data)
@@ -70,21 +116,15 @@ loaded_cb (GObject      *object,
   g_autoptr(VigilPoliciesView) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autofree char *contents = NULL;
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  VigilApplication *app;
+  VigilApplication *app = get_app (self);
 
   if (!g_file_load_contents_finish (G_FILE (object), result, &contents, NULL, NULL, &error))
     {
       show_error (self, _("Could Not Read the Policy"), error);
       return;
     }
-  if (!GTK_IS_WINDOW (root))
-    return;
-  app = VIGIL_APPLICATION (gtk_window_get_application (GTK_WINDOW (root)));
-  if (!vigil_application_apply_policy (app, contents, &error))
-    show_error (self, _("The Policy Is Not Valid"), error);
-  else
-    toast (self, _("Policy imported"));
+  if (app != NULL)
+    vigil_application_import_policy_async (app, contents, NULL, imported_cb, g_object_ref (self));
 }
 
 static void
@@ -95,7 +135,7 @@ import_response_cb (GtkNativeDialog   *dialog,
   g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
 
   if (response == GTK_RESPONSE_ACCEPT && file != NULL)
-    g_file_load_contents_async (file, NULL, loaded_cb, g_object_ref (self));
+    vigil_policies_view_import_file (self, file);
   g_object_unref (dialog);
 }
 
@@ -119,12 +159,16 @@ export_response_cb (GtkNativeDialog   *dialog,
                     VigilPoliciesView *self)
 {
   g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-  const char *json = self->model ? vigil_policy_model_get_json (self->model) : NULL;
+  VigilApplication *app = get_app (self);
+  char *json = app ? vigil_application_dup_policy_json (app) : NULL;
 
+  /* The bytes must outlive the write: the GBytes frees them when it is done. */
   if (response == GTK_RESPONSE_ACCEPT && file != NULL && json != NULL)
-    g_file_replace_contents_async (file, json, strlen (json), NULL, FALSE,
-                                   G_FILE_CREATE_REPLACE_DESTINATION, NULL, saved_cb,
-                                   g_object_ref (self));
+    g_file_replace_contents_bytes_async (file, g_bytes_new_take (json, strlen (json)), NULL,
+                                         FALSE, G_FILE_CREATE_REPLACE_DESTINATION, NULL,
+                                         saved_cb, g_object_ref (self));
+  else
+    g_free (json);
   g_object_unref (dialog);
 }
 
@@ -214,6 +258,7 @@ vigil_policies_view_class_init (VigilPoliciesViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, VigilPoliciesView, rules_selection);
   gtk_widget_class_bind_template_child (widget_class, VigilPoliciesView, masking_selection);
   gtk_widget_class_bind_template_child (widget_class, VigilPoliciesView, default_label);
+  gtk_widget_class_bind_template_child (widget_class, VigilPoliciesView, version_label);
   gtk_widget_class_bind_template_callback (widget_class, action_css_classes);
 
   gtk_widget_class_install_action (widget_class, "policy.import", NULL, import_action);
@@ -241,6 +286,22 @@ vigil_policies_view_set_model (VigilPoliciesView *self,
   gtk_no_selection_set_model (self->masking_selection,
                               model ? vigil_policy_model_get_masking (model) : NULL);
   if (model != NULL)
-    g_signal_connect_swapped (model, "notify::default-action", G_CALLBACK (update_default), self);
+    {
+      g_signal_connect_object (model, "notify::default-action", G_CALLBACK (update_default),
+                               self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (model, "notify::version", G_CALLBACK (update_version), self,
+                               G_CONNECT_SWAPPED);
+    }
   update_default (self);
+  update_version (self);
+}
+
+void
+vigil_policies_view_import_file (VigilPoliciesView *self,
+                                 GFile             *file)
+{
+  g_return_if_fail (VIGIL_IS_POLICIES_VIEW (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  g_file_load_contents_async (file, NULL, loaded_cb, g_object_ref (self));
 }

@@ -23,6 +23,7 @@ struct _VigilPolicyModel
 
   char       *json;
   char       *default_action;
+  gint64      version;
   GListStore *rules;
   GListStore *masking;
 };
@@ -33,6 +34,7 @@ enum {
   PROP_0,
   PROP_JSON,
   PROP_DEFAULT_ACTION,
+  PROP_VERSION,
   N_PROPS
 };
 
@@ -93,6 +95,7 @@ vigil_policy_model_get_property (GObject    *object,
     {
     case PROP_JSON: g_value_set_string (value, self->json); break;
     case PROP_DEFAULT_ACTION: g_value_set_string (value, self->default_action); break;
+    case PROP_VERSION: g_value_set_int64 (value, self->version); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -131,6 +134,9 @@ vigil_policy_model_class_init (VigilPolicyModelClass *klass)
   properties[PROP_DEFAULT_ACTION] =
     g_param_spec_string ("default-action", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_VERSION] =
+    g_param_spec_int64 ("version", NULL, NULL, 0, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -219,4 +225,23 @@ vigil_policy_model_get_masking (VigilPolicyModel *self)
 {
   g_return_val_if_fail (VIGIL_IS_POLICY_MODEL (self), NULL);
   return G_LIST_MODEL (self->masking);
+}
+
+gint64
+vigil_policy_model_get_version (VigilPolicyModel *self)
+{
+  g_return_val_if_fail (VIGIL_IS_POLICY_MODEL (self), 0);
+  return self->version;
+}
+
+void
+vigil_policy_model_set_version (VigilPolicyModel *self,
+                                gint64            version)
+{
+  g_return_if_fail (VIGIL_IS_POLICY_MODEL (self));
+
+  if (self->version == version)
+    return;
+  self->version = version;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VERSION]);
 }

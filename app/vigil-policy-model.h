@@ -24,6 +24,10 @@ gboolean          vigil_policy_model_load_default       (VigilPolicyModel  *self
 /* The document as loaded, or NULL. */
 const char       *vigil_policy_model_get_json           (VigilPolicyModel  *self);
 const char       *vigil_policy_model_get_default_action (VigilPolicyModel  *self);
+/* The store's version number of the document, 0 for the built-in default. */
+gint64            vigil_policy_model_get_version        (VigilPolicyModel  *self);
+void              vigil_policy_model_set_version        (VigilPolicyModel  *self,
+                                                         gint64             version);
 /* Decision rules in order, then masking rules in order (VigilPolicyRule). */
 GListModel       *vigil_policy_model_get_rules          (VigilPolicyModel  *self);
 GListModel       *vigil_policy_model_get_masking        (VigilPolicyModel  *self);

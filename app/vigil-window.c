@@ -30,6 +30,8 @@ struct _VigilWindow
   VigilIdentitiesView  *identities_view;
   VigilOverviewView    *overview_view;
 
+  GCancellable         *cancellable;   /* every task; cancelled when the window goes */
+  GCancellable         *audit_search;  /* the search in flight; a newer one replaces it */
   gboolean              close_confirmed;
 };
 
@@ -62,6 +64,135 @@ approvals_changed_cb (GListModel  *model,
                       VigilWindow *self)
 {
   update_badge (self);
+}
+
+static void
+show_toast (VigilWindow *self,
+            const char  *title,
+            gboolean     sticky)
+{
+  AdwToast *toast = adw_toast_new (title);
+
+  /* What needs acting on stays until dismissed. */
+  if (sticky)
+    adw_toast_set_timeout (toast, 0);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static char *
+format_count (gint64 n)
+{
+  return g_strdup_printf ("%" G_GINT64_FORMAT, n);
+}
+
+static void
+audit_searched_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(VigilWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *status = NULL;
+  guint scanned = 0;
+  guint found;
+
+  if (!vigil_application_search_audit_finish (VIGIL_APPLICATION (object), result, &scanned,
+                                              &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      status = g_strdup_printf (_("Could not search the audit log: %s"), error->message);
+      vigil_audit_view_set_status (self->audit_view, status, "error");
+      show_toast (self, status, FALSE);
+      return;
+    }
+  found = g_list_model_get_n_items (G_LIST_MODEL (vigil_application_get_audit_results (get_app (self))));
+  if (scanned >= VIGIL_AUDIT_SEARCH_LIMIT)
+    /* Translators: the first %u counts matching records, the second the records searched */
+    status = g_strdup_printf (_("%u of the newest %u records"), found, scanned);
+  else
+    /* Translators: the first %u counts matching records, the second all records */
+    status = g_strdup_printf (g_dngettext (NULL, "%u of %u record", "%u of %u records", scanned),
+                              found, scanned);
+  vigil_audit_view_set_status (self->audit_view, status, NULL);
+}
+
+static void
+audit_search_cb (VigilAuditView *view,
+                 const char     *text,
+                 const char     *decision,
+                 VigilWindow    *self)
+{
+  g_cancellable_cancel (self->audit_search);
+  g_clear_object (&self->audit_search);
+  self->audit_search = g_cancellable_new ();
+  vigil_audit_view_set_status (view, _("Searching…"), NULL);
+  vigil_application_search_audit_async (get_app (self), text, decision, self->audit_search,
+                                        audit_searched_cb, g_object_ref (self));
+}
+
+static char *
+format_verdict (gboolean    intact,
+                gint64      entries,
+                gint64      first_bad,
+                const char *reason)
+{
+  g_autofree char *number = format_count (intact ? entries : first_bad);
+
+  if (intact)
+    /* Translators: %s is a number of audit entries */
+    return g_strdup_printf (g_dngettext (NULL, "Audit chain intact: %s entry",
+                                         "Audit chain intact: %s entries", (gulong) entries),
+                            number);
+  if (first_bad > 0)
+    /* Translators: %s is a record number, then why the check failed */
+    return g_strdup_printf (_("Audit chain broken at record #%s: %s"), number, reason);
+  return g_strdup_printf (_("Audit chain broken: %s"), reason);
+}
+
+static void
+audit_verified_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(VigilWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reason = NULL;
+  g_autofree char *text = NULL;
+  gboolean intact = FALSE;
+  gint64 entries = 0;
+  gint64 first_bad = 0;
+
+  if (!vigil_application_verify_audit_finish (VIGIL_APPLICATION (object), result, &intact,
+                                              &entries, &first_bad, &reason, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      text = g_strdup_printf (_("Could not verify the audit log: %s"), error->message);
+    }
+  else
+    text = format_verdict (intact, entries, first_bad, reason ? reason : "");
+  gtk_widget_action_set_enabled (GTK_WIDGET (self->audit_view), "audit.verify", TRUE);
+  vigil_audit_view_set_status (self->audit_view, text, intact ? "success" : "error");
+  show_toast (self, text, !intact);
+}
+
+static void
+audit_verify_cb (VigilAuditView *view,
+                 VigilWindow    *self)
+{
+  gtk_widget_action_set_enabled (GTK_WIDGET (view), "audit.verify", FALSE);
+  vigil_audit_view_set_status (view, _("Verifying the audit chain…"), NULL);
+  vigil_application_verify_audit_async (get_app (self), self->cancellable, audit_verified_cb,
+                                        g_object_ref (self));
+}
+
+static void
+visible_view_changed_cb (VigilWindow *self)
+{
+  /* The log grows while other views are shown: search again whenever it comes back. */
+  if (g_strcmp0 (vigil_window_get_view (self), "audit") == 0)
+    vigil_audit_view_refresh (self->audit_view);
 }
 
 static void
@@ -198,17 +329,35 @@ connect_models (VigilWindow *self)
   vigil_policies_view_set_model (self->policies_view, vigil_application_get_policy_model (app));
   vigil_identities_view_set_model (self->identities_view, vigil_application_get_identities (app));
   g_signal_connect_object (approvals, "items-changed", G_CALLBACK (approvals_changed_cb), self, 0);
+  g_signal_connect_object (self->audit_view, "search", G_CALLBACK (audit_search_cb), self, 0);
+  g_signal_connect_object (self->audit_view, "verify", G_CALLBACK (audit_verify_cb), self, 0);
+  g_signal_connect_object (self->stack, "notify::visible-child-name",
+                           G_CALLBACK (visible_view_changed_cb), self, G_CONNECT_SWAPPED);
   update_badge (self);
   bind_settings (self);
   show_engine_state (self);
 }
 
 static void
+vigil_window_dispose (GObject *object)
+{
+  VigilWindow *self = VIGIL_WINDOW (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_cancellable_cancel (self->audit_search);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->audit_search);
+  G_OBJECT_CLASS (vigil_window_parent_class)->dispose (object);
+}
+
+static void
 vigil_window_class_init (VigilWindowClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
+  object_class->dispose = vigil_window_dispose;
   window_class->close_request = vigil_window_close_request;
 
   g_type_ensure (VIGIL_TYPE_LIVE_VIEW);
@@ -250,6 +399,7 @@ static void
 vigil_window_init (VigilWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
 }
 
 VigilWindow *

@@ -5,7 +5,12 @@
 #
 # With VIGIL_UPSTREAM set, serves that database. Otherwise starts a private demo PostgreSQL 15
 # with a `shop` database full of fake personal data, creates the `demo-agent` identity once,
-# prints how to connect, and serves the demo until Ctrl-C, then stops the demo PostgreSQL.
+# prints how to connect, and serves the demo until Ctrl-C (or until the console is closed),
+# then stops the demo PostgreSQL.
+#
+# Where there is a display ($DISPLAY or $WAYLAND_DISPLAY) and the console was built
+# (-Dgui=true), the engine runs in the console, `vigil`, with the same options; otherwise
+# headless, in `vigilctl serve`.
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 set -euo pipefail
@@ -14,6 +19,7 @@ BUILDDIR=${1:?usage: $0 BUILDDIR}
 shift
 SRCDIR=$(cd "$(dirname "$0")" && pwd)
 VIGILCTL=$BUILDDIR/app/vigilctl
+VIGIL=$BUILDDIR/app/vigil
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 DATA=${VIGIL_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/vigil}
 DEMO_PORT=6542
@@ -25,8 +31,20 @@ say () { printf 'vigil-run: %s\n' "$*" >&2; }
 [ -x "$VIGILCTL" ] || die "$VIGILCTL is missing: run 'make build' first"
 export VIGIL_DATA_DIR=$DATA
 
+# What runs the engine: `vigil` and `vigilctl serve` take the same options.
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -x "$VIGIL" ]; then
+  SERVE=("$VIGIL")
+  STOP_HINT="Closing the console (or Ctrl-C)"
+  # Uninstalled: the console's GSettings schema is compiled in the build tree.
+  GSETTINGS_SCHEMA_DIR="$(cd "$BUILDDIR" && pwd)/data${GSETTINGS_SCHEMA_DIR:+:$GSETTINGS_SCHEMA_DIR}"
+  export GSETTINGS_SCHEMA_DIR
+else
+  SERVE=("$VIGILCTL" serve)
+  STOP_HINT="Ctrl-C"
+fi
+
 if [ -n "${VIGIL_UPSTREAM:-}" ]; then
-  exec "$VIGILCTL" serve --data-dir "$DATA" --upstream "$VIGIL_UPSTREAM" "$@"
+  exec "${SERVE[@]}" --data-dir "$DATA" --upstream "$VIGIL_UPSTREAM" "$@"
 fi
 
 # --- the demo PostgreSQL ------------------------------------------------------------------
@@ -158,13 +176,13 @@ main () {
     psql "host=127.0.0.1 port=$LISTEN_PORT user=demo-agent password=$token dbname=shop"
 
   Try: SELECT * FROM customers LIMIT 5;   SELECT * FROM api_keys;
-  The demo PostgreSQL lives in $PG_DIR. Ctrl-C stops both.
+  The demo PostgreSQL lives in $PG_DIR. $STOP_HINT stops both.
 
 EOF
 
-  # Foreground, so Ctrl-C reaches vigilctl with its default disposition; the traps above
+  # Foreground, so Ctrl-C reaches the engine with its default disposition; the traps above
   # make bash wait for it and then run the EXIT trap.
-  "$VIGILCTL" serve --data-dir "$DATA" --listen "127.0.0.1:$LISTEN_PORT" \
+  "${SERVE[@]}" --data-dir "$DATA" --listen "127.0.0.1:$LISTEN_PORT" \
     --upstream "host=$PG_DIR port=$DEMO_PORT user=shop dbname=shop" "$@" || rc=$?
   exit "$rc"
 }

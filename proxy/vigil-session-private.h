@@ -124,6 +124,7 @@ struct _VigilSession
   VigilScramServer  *scram;
   VigilPeer         *peer;
   gint               counted_pid;     /* counted against the per-process limit */
+  gboolean           fncall_resolving;/* a FunctionCall waits for its function's name */
   VigilUpstream     *upstream;
   guint32            backend_pid;
   guint32            cancel_secret;

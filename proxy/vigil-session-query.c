@@ -13,6 +13,7 @@
 
 #include <openssl/rand.h>
 
+#include "vigil-function-names.h"
 #include "vigil-session-private.h"
 
 #define PARAM_TEXT_LIMIT 4096   /* longest parameter value the audit keeps, in bytes */
@@ -700,6 +701,20 @@ handle_close (VigilSession *self,
   return MSG_CONSUMED;
 }
 
+static void
+function_resolved_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  VigilSession *self = user_data;
+
+  vigil_function_names_resolve_finish (result);
+  self->fncall_resolving = FALSE;
+  if (self->state != SESSION_CLOSED)
+    _vigil_session_pump (self);
+  vigil_session_unref (self);
+}
+
 static MessageResult
 handle_function_call (VigilSession *self,
                       const guint8 *msg,
@@ -709,7 +724,9 @@ handle_function_call (VigilSession *self,
   guint32 oid;
   g_autofree char *text = NULL;
   g_autofree char *shown = NULL;
+  g_autofree char *name = NULL;
   g_autoptr(GPtrArray) statements = NULL;
+  const char *conninfo;
   VigilStatement *st;
   VigilVerdict verdict;
   SessionInFlight *f;
@@ -720,9 +737,22 @@ handle_function_call (VigilSession *self,
       _vigil_session_fatal (self, VIGIL_SQLSTATE_PROTOCOL_VIOLATION, "invalid FunctionCall");
       return MSG_FAILED;
     }
-  /* The function is known only by its oid: judge it as a call of an unknown function
-   * (what it could be), which a rule can also name as "oid:N". */
-  text = g_strdup_printf ("SELECT \"oid:%u\"()", oid);
+  /* The message names the function by oid: judge it by the name the catalog gives, as
+   * a call in a SELECT; an oid the upstream does not know is an unknown function. */
+  conninfo = _vigil_engine_lookup_connection (self->engine, self->database);
+  name = vigil_function_names_lookup (conninfo, oid);
+  if (name == NULL)
+    {
+      if (!self->fncall_resolving)
+        {
+          self->fncall_resolving = TRUE;
+          vigil_function_names_resolve_async (conninfo, oid, function_resolved_cb,
+                                              vigil_session_ref (self));
+        }
+      return MSG_PARKED;
+    }
+  text = *name != '\0' ? g_strdup_printf ("SELECT %s()", name)
+                        : g_strdup_printf ("SELECT \"oid:%u\"()", oid);
   statements = vigil_classifier_classify (_vigil_engine_get_classifier (self->engine), text);
   g_return_val_if_fail (statements->len == 1, MSG_FAILED);
   st = g_ptr_array_index (statements, 0);
@@ -730,7 +760,7 @@ handle_function_call (VigilSession *self,
   if (verdict.decision == VIGIL_DECISION_REVIEW &&
       !_vigil_session_hold_settle (self, st, text, &verdict))
     return MSG_PARKED;
-  shown = g_strdup_printf ("FunctionCall oid %u", oid);
+  shown = g_strdup_printf ("FunctionCall oid %u (%s)", oid, *name ? name : "unknown");
   f = track (self, new_record (self, "function", shown, st, &verdict), verdict.mask);
   if (verdict.decision == VIGIL_DECISION_ALLOW)
     forward (self, msg, len);

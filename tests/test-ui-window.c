@@ -9,20 +9,28 @@
 #include <string.h>
 
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 
 #include "vigil-application.h"
 #include "vigil-approval-item.h"
+#include "vigil-approvals.h"
+#include "vigil-audit-view.h"
+#include "vigil-audit.h"
 #include "vigil-demo.h"
 #include "vigil-identity-dialog.h"
 #include "vigil-live-view.h"
 #include "vigil-overview-view.h"
+#include "vigil-policies-view.h"
+#include "vigil-policy.h"
 #include "vigil-window.h"
 
 #define N_RECORDS 5000
+#define AUDIT_PROBE "ui_audit_probe"
 
 static VigilApplication *app;
 static VigilWindow *window;
 static char *data_dir;
+static VigilApprovals *queue;   /* the store's approval queue, as the engine would write it */
 
 static const char *const views[] = {
   "live", "approvals", "audit", "policies", "identities", "overview",
@@ -242,57 +250,436 @@ approvals_empty (gpointer data)
   return vigil_application_get_held_count (app) == 0;
 }
 
-static void
-test_approvals (void)
+/* A statement held by the engine, as its session files it in the store. */
+static gint64
+hold_request (const char *identity,
+              const char *statement)
 {
-  GListStore *approvals = vigil_application_get_approvals (app);
-  g_autoptr(GPtrArray) held = vigil_demo_make_held ();
-  GtkWidget *view = vigil_window_get_view_widget (window, "approvals");
+  g_autoptr(VigilApproval) request = vigil_approval_new ();
+  g_autoptr(GError) error = NULL;
+
+  request->created_us = g_get_real_time ();
+  request->session = 7;
+  request->identity = g_strdup (identity);
+  request->connection = g_strdup ("shop");
+  request->pid = 48211;
+  request->exe = g_strdup ("/usr/bin/node");
+  request->os_user = g_strdup ("dev");
+  request->statement = g_strdup (statement);
+  request->class = g_strdup ("delete,unbounded-write");
+  request->relations = g_strdup ("public.sessions");
+  request->rule = g_strdup ("agents-review-mass-changes");
+  request->reason = g_strdup ("agents may not change every row");
+  request->fingerprint = g_strdup ("fp-ui-test");
+  request->estimated_rows = 18230;
+  g_assert_true (vigil_approvals_create (queue, request, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (request->id, >, 0);
+  return request->id;
+}
+
+static VigilApprovalItem *
+find_held (gint64 id)
+{
+  GListModel *list = G_LIST_MODEL (vigil_application_get_approvals (app));
+
+  for (guint i = 0; i < n_items (list); i++)
+    {
+      g_autoptr(VigilApprovalItem) item = g_list_model_get_item (list, i);
+
+      if (vigil_approval_item_get_id (item) == id)
+        return g_steal_pointer (&item);
+    }
+  return NULL;
+}
+
+static gboolean
+held_shown (gpointer id)
+{
+  g_autoptr(VigilApprovalItem) item = find_held (*(gint64 *) id);
+
+  return item != NULL;
+}
+
+static gboolean
+held_gone (gpointer id)
+{
+  return !held_shown (id);
+}
+
+static gboolean
+request_decided (gpointer id)
+{
+  g_autoptr(VigilApproval) request = vigil_approvals_get (queue, *(gint64 *) id, NULL);
+
+  return request != NULL && !vigil_approval_is_pending (request);
+}
+
+/* A label anywhere under WIDGET (a toast, a dialog) whose text contains NEEDLE. */
+static gboolean
+label_contains (GtkWidget  *widget,
+                const char *needle)
+{
+  if (GTK_IS_LABEL (widget) && strstr (gtk_label_get_label (GTK_LABEL (widget)), needle) != NULL)
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (label_contains (child, needle))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+window_shows (gpointer needle)
+{
+  return label_contains (GTK_WIDGET (window), needle);
+}
+
+static void
+test_approvals_held_appears (void)
+{
+  g_autoptr(VigilApprovalItem) item = NULL;
+  g_autoptr(VigilApprovalItem) later = NULL;
+  gint64 id = hold_request ("claude-agent", "DELETE FROM sessions WHERE true");
+  GListModel *list = G_LIST_MODEL (vigil_application_get_approvals (app));
+  guint changes = 0;
+  gulong handler;
 
   vigil_window_show_view (window, "approvals");
-  spin (100);
-  screenshot ("approvals-empty");
-  for (guint i = 0; i < held->len; i++)
-    {
-      g_autoptr(VigilApprovalItem) item = vigil_approval_item_new (g_ptr_array_index (held, i));
+  g_assert_true (wait_for (held_shown, &id, 2000));
+  item = find_held (id);
+  g_assert_cmpstr (vigil_approval_item_get_identity (item), ==, "claude-agent");
+  g_assert_cmpstr (vigil_approval_item_get_statement (item), ==, "DELETE FROM sessions WHERE true");
 
-      g_list_store_append (approvals, item);
-    }
-  g_assert_cmpuint (vigil_application_get_held_count (app), ==, 2);
-  spin (100);
+  /* Polling does not rebuild the list: same objects, no change signals. */
+  handler = g_signal_connect (list, "items-changed", G_CALLBACK (count_changes_cb), &changes);
+  spin (1200);
+  g_signal_handler_disconnect (list, handler);
+  g_assert_cmpuint (changes, ==, 0);
+  later = find_held (id);
+  g_assert_true (later == item);
   screenshot ("approvals");
+}
 
-  g_assert_true (gtk_widget_activate_action (view, "approvals.approve", "x", (gint64) 41));
-  g_assert_cmpuint (vigil_application_get_held_count (app), ==, 1);
-  g_assert_true (gtk_widget_activate_action (view, "approvals.approve-for", "x", (gint64) 42));
-  g_assert_true (wait_for (approvals_empty, NULL, 1000));
+static void
+test_approvals_approve (void)
+{
+  GtkWidget *view = vigil_window_get_view_widget (window, "approvals");
+  g_autofree char *by = g_strconcat ("os:", g_get_user_name (), NULL);
+  g_autoptr(VigilApproval) request = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 id = hold_request ("copilot", "UPDATE customers SET newsletter = false");
+
+  g_assert_true (wait_for (held_shown, &id, 2000));
+  g_assert_true (gtk_widget_activate_action (view, "approvals.approve", "x", id));
+  g_assert_true (wait_for (request_decided, &id, 2000));
+  request = vigil_approvals_get (queue, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (request->status, ==, "approved");
+  g_assert_cmpstr (request->decided_by, ==, by);
+  g_assert_cmpint (request->approve_minutes, ==, 0);
+  g_assert_true (wait_for (held_gone, &id, 2000));
+}
+
+static void
+test_approvals_approve_for (void)
+{
+  GtkWidget *view = vigil_window_get_view_widget (window, "approvals");
+  g_autoptr(VigilApproval) request = NULL;
+  gint64 id = hold_request ("etl-nightly", "DELETE FROM events");
+
+  g_assert_true (wait_for (held_shown, &id, 2000));
+  g_assert_true (gtk_widget_activate_action (view, "approvals.approve-for", "x", id));
+  g_assert_true (wait_for (request_decided, &id, 2000));
+  request = vigil_approvals_get (queue, id, NULL);
+  g_assert_cmpstr (request->status, ==, "approved");
+  g_assert_cmpint (request->approve_minutes, >, 0);
+  g_assert_true (wait_for (held_gone, &id, 2000));
+}
+
+static void
+test_approvals_self_approval (void)
+{
+  GtkWidget *view = vigil_window_get_view_widget (window, "approvals");
+  g_autofree char *me = g_strconcat ("os:", g_get_user_name (), NULL);
+  g_autoptr(VigilApproval) request = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 id = hold_request (me, "DROP TABLE audit_archive");
+
+  g_assert_true (wait_for (held_shown, &id, 2000));
+  g_assert_true (gtk_widget_activate_action (view, "approvals.approve", "x", id));
+  /* The store refuses; the reviewer is told why, and the request still waits. */
+  g_assert_true (wait_for (window_shows, (gpointer) "may not decide their own request", 2000));
+  request = vigil_approvals_get (queue, id, &error);
+  g_assert_no_error (error);
+  g_assert_true (vigil_approval_is_pending (request));
+  spin (600);
+  g_assert_true (held_shown (&id));
+
+  /* Withdrawn by its session: it leaves the list without anyone deciding. */
+  g_assert_true (vigil_approvals_close (queue, id, "withdrawn", "client left", &error));
+  g_assert_no_error (error);
+  g_assert_true (wait_for (held_gone, &id, 2000));
 }
 
 static void
 test_close_asks_when_held (void)
 {
-  GListStore *approvals = vigil_application_get_approvals (app);
-  g_autoptr(GPtrArray) held = vigil_demo_make_held ();
-  g_autoptr(VigilApprovalItem) item = vigil_approval_item_new (g_ptr_array_index (held, 0));
+  gint64 id = hold_request ("claude-agent", "DELETE FROM carts");
+  g_autoptr(GError) error = NULL;
+  gboolean asked = FALSE;
   GList *windows;
 
-  g_list_store_append (approvals, item);
+  g_assert_true (wait_for (held_shown, &id, 2000));
   gtk_window_close (GTK_WINDOW (window));
   spin (200);
   windows = gtk_window_list_toplevels ();
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
   /* The window stays; a message dialog asks. */
-  g_assert_cmpuint (g_list_length (windows), >=, 2);
   for (GList *l = windows; l != NULL; l = l->next)
     if (ADW_IS_MESSAGE_DIALOG (l->data))
       {
+        asked = TRUE;
         screenshot ("close-asks");
         adw_message_dialog_response (l->data, "cancel");
+        gtk_window_destroy (l->data);
       }
   g_list_free (windows);
-  g_list_store_remove_all (approvals);
+  g_assert_true (asked);
+  g_assert_true (vigil_approvals_close (queue, id, "expired", "timed out", &error));
+  g_assert_no_error (error);
+  g_assert_true (wait_for (approvals_empty, NULL, 2000));
 }
 
+static gint64
+policy_version (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = NULL;
+  gint64 version = 0;
+
+  json = vigil_store_policy_load_current (vigil_application_get_store (app), &version, &error);
+  g_assert_no_error (error);
+  return json != NULL ? version : 0;
+}
+
+static gboolean
+policy_shown (gpointer version)
+{
+  VigilPolicyModel *model = vigil_application_get_policy_model (app);
+
+  return vigil_policy_model_get_version (model) == *(gint64 *) version;
+}
+
+static GFile *
+write_policy (const char *name,
+              const char *json)
+{
+  g_autofree char *path = g_build_filename (data_dir, name, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (path, json, -1, &error));
+  g_assert_no_error (error);
+  return g_file_new_for_path (path);
+}
+
+static const char valid_policy[] =
+  "{\"version\": 1, \"default_action\": \"allow\", \"rules\": ["
+  " {\"name\": \"dba\", \"match\": {\"identity\": \"alice\"}, \"action\": \"allow\", \"mask\": false},"
+  " {\"name\": \"no-drop\", \"match\": {\"kind\": \"agent\", \"class\": [\"drop\"]},"
+  "  \"action\": \"deny\", \"message\": \"agents may not drop objects\"},"
+  " {\"name\": \"ui-test-review\", \"match\": {\"kind\": \"agent\", \"class\": [\"unbounded-write\"]},"
+  "  \"action\": \"review\"}],"
+  " \"masking\": [{\"name\": \"emails\", \"match\": {\"kind\": \"agent\"},"
+  "  \"columns\": [\"*.email\"], \"strategy\": \"partial\"}]}";
+
+static void
+test_policy_import (void)
+{
+  VigilPoliciesView *view = VIGIL_POLICIES_VIEW (vigil_window_get_view_widget (window, "policies"));
+  VigilPolicyModel *model = vigil_application_get_policy_model (app);
+  g_autoptr(GFile) file = write_policy ("valid-policy.json", valid_policy);
+  g_autofree char *exported = NULL;
+  g_autofree char *version_text = NULL;
+  gint64 before = policy_version ();
+  gint64 expected = before + 1;
+
+  vigil_window_show_view (window, "policies");
+  vigil_policies_view_import_file (view, file);
+  g_assert_true (wait_for (policy_shown, &expected, 5000));
+  g_assert_cmpint (policy_version (), ==, expected);
+  g_assert_cmpuint (n_items (vigil_policy_model_get_rules (model)), ==, 3);
+  g_assert_cmpuint (n_items (vigil_policy_model_get_masking (model)), ==, 1);
+  version_text = g_strdup_printf ("Version %d", (int) expected);
+  g_assert_true (label_contains (GTK_WIDGET (view), version_text));
+
+  /* Export writes the engine's own rendering of the policy in force. */
+  exported = vigil_application_dup_policy_json (app);
+  g_assert_nonnull (strstr (exported, "ui-test-review"));
+  screenshot ("policies-imported");
+}
+
+static gboolean
+find_dialog (gpointer out)
+{
+  GList *windows = gtk_window_list_toplevels ();
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (ADW_IS_MESSAGE_DIALOG (l->data) &&
+        g_strcmp0 (adw_message_dialog_get_heading (l->data), "The Policy Is Not Valid") == 0)
+      *(AdwMessageDialog **) out = l->data;
+  g_list_free (windows);
+  return *(AdwMessageDialog **) out != NULL;
+}
+
+static void
+test_policy_import_invalid (void)
+{
+  static const char invalid[] =
+    "{\"version\": 1, \"default_action\": \"allow\", \"rules\": ["
+    " {\"name\": \"typo\", \"match\": {\"class\": [\"dropp\"]}, \"action\": \"deny\"}]}";
+  VigilPoliciesView *view = VIGIL_POLICIES_VIEW (vigil_window_get_view_widget (window, "policies"));
+  g_autoptr(GFile) file = write_policy ("invalid-policy.json", invalid);
+  g_autoptr(VigilPolicy) policy = NULL;
+  g_autoptr(GError) expected = NULL;
+  AdwMessageDialog *dialog = NULL;
+  gint64 before = policy_version ();
+
+  policy = vigil_policy_new_from_json (invalid, &expected);
+  g_assert_null (policy);
+  g_assert_nonnull (expected);
+
+  vigil_policies_view_import_file (view, file);
+  g_assert_true (wait_for (find_dialog, &dialog, 5000));
+  /* The parser's exact words: what is wrong and where. */
+  g_assert_cmpstr (adw_message_dialog_get_body (dialog), ==, expected->message);
+  screenshot ("policies-invalid");
+  adw_message_dialog_response (dialog, "close");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_cmpint (policy_version (), ==, before);
+}
+
+static void
+append_audit (VigilAudit *audit,
+              const char *identity,
+              const char *statement,
+              const char *decision)
+{
+  VigilAuditRecord *record = vigil_audit_record_new ();
+
+  record->time_us = g_get_real_time ();
+  record->identity = g_strdup (identity);
+  record->identity_kind = g_strdup ("agent");
+  record->pid = 48211;
+  record->exe = g_strdup ("/usr/bin/node");
+  record->os_user = g_strdup ("dev");
+  record->connection = g_strdup ("shop");
+  record->session = 9;
+  record->protocol = g_strdup ("simple");
+  record->statement = g_strdup (statement);
+  record->class = g_strdup (g_str_equal (decision, "deny") ? "drop" : "read");
+  record->relations = g_strdup ("public.customers");
+  record->decision = g_strdup (decision);
+  record->rule = g_str_equal (decision, "deny") ? g_strdup ("no-drop") : NULL;
+  vigil_audit_append_statement (audit, record, NULL, NULL, NULL);
+}
+
+typedef struct
+{
+  guint       n;
+  const char *decision;
+} Expect;
+
+static gboolean
+audit_results_are (gpointer data)
+{
+  Expect *expect = data;
+  GListModel *results = G_LIST_MODEL (vigil_application_get_audit_results (app));
+
+  if (n_items (results) != expect->n)
+    return FALSE;
+  for (guint i = 0; i < expect->n; i++)
+    {
+      g_autoptr(VigilLiveRecord) record = g_list_model_get_item (results, i);
+
+      if (strstr (vigil_live_record_get_haystack (record), AUDIT_PROBE) == NULL ||
+          (expect->decision != NULL &&
+           g_strcmp0 (vigil_live_record_get_decision (record), expect->decision) != 0))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+audit_status_starts (gpointer prefix)
+{
+  VigilAuditView *view = VIGIL_AUDIT_VIEW (vigil_window_get_view_widget (window, "audit"));
+
+  return g_str_has_prefix (vigil_audit_view_get_status (view), prefix);
+}
+
+static void
+test_audit_search (void)
+{
+  VigilAuditView *view = VIGIL_AUDIT_VIEW (vigil_window_get_view_widget (window, "audit"));
+  g_autoptr(VigilAudit) audit = NULL;
+  g_autoptr(GError) error = NULL;
+  Expect all = { 3, NULL };
+  Expect denied = { 1, "deny" };
+
+  audit = vigil_audit_new (data_dir, &error);
+  g_assert_no_error (error);
+  append_audit (audit, "claude-agent", "SELECT id, email FROM customers /* " AUDIT_PROBE " */", "allow");
+  append_audit (audit, "copilot", "SELECT count(*) FROM orders /* " AUDIT_PROBE " */", "allow");
+  append_audit (audit, "claude-agent", "DROP TABLE customers /* " AUDIT_PROBE " */", "deny");
+  append_audit (audit, "bob", "SELECT 1", "allow");
+  vigil_audit_flush (audit);
+
+  /* Showing the view searches; then the search field and the decision filter. */
+  vigil_window_show_view (window, "audit");
+  g_signal_emit_by_name (view, "search", AUDIT_PROBE, NULL);
+  g_assert_true (wait_for (audit_results_are, &all, 5000));
+  g_signal_emit_by_name (view, "search", "UI_AUDIT_PROBE", "deny");
+  g_assert_true (wait_for (audit_results_are, &denied, 5000));
+  g_signal_emit_by_name (view, "search", "", NULL);
+  g_assert_true (wait_for (audit_status_starts, (gpointer) "4 of 4", 5000));
+  screenshot ("audit");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "audit.verify", NULL));
+  g_assert_true (wait_for (audit_status_starts, (gpointer) "Audit chain intact", 5000));
+  g_test_message ("verify: %s", vigil_audit_view_get_status (view));
+  screenshot ("audit-verified");
+}
+
+/* Last of the audit cases: it leaves the log broken. */
+static void
+test_audit_verify_broken (void)
+{
+  VigilAuditView *view = VIGIL_AUDIT_VIEW (vigil_window_get_view_widget (window, "audit"));
+  g_autofree char *path = g_build_filename (data_dir, "vigil.db", NULL);
+  g_autofree char *sql = NULL;
+  GListModel *results = G_LIST_MODEL (vigil_application_get_audit_results (app));
+  g_autoptr(VigilLiveRecord) oldest = NULL;
+  g_autofree char *expected = NULL;
+  sqlite3 *db = NULL;
+
+  g_assert_cmpuint (n_items (results), >, 0);
+  oldest = g_list_model_get_item (results, n_items (results) - 1);
+  /* The log refuses edits; someone with the file does not ask. */
+  sql = g_strdup_printf ("DROP TRIGGER audit_log_no_update;"
+                         "UPDATE audit_log SET statement = 'SELECT 1' WHERE id = %" G_GINT64_FORMAT,
+                         vigil_live_record_get_id (oldest));
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "audit.verify", NULL));
+  expected = g_strdup_printf ("Audit chain broken at record #%" G_GINT64_FORMAT ": ",
+                              vigil_live_record_get_id (oldest));
+  g_assert_true (wait_for (audit_status_starts, expected, 5000));
+  g_test_message ("verify: %s", vigil_audit_view_get_status (view));
+}
 static gboolean
 identity_listed (gpointer name)
 {
@@ -390,6 +777,9 @@ start_application (void)
   g_settings_set_boolean (vigil_application_get_settings (app), "notify-held", FALSE);
   g_assert_true (vigil_application_start (app, &options, &error));
   g_assert_no_error (error);
+  g_assert_nonnull (vigil_application_get_engine (app));
+  queue = vigil_approvals_open (data_dir, &error);
+  g_assert_no_error (error);
   g_application_activate (G_APPLICATION (app));
   window = VIGIL_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
   g_assert_nonnull (window);
@@ -411,8 +801,15 @@ main (int    argc,
   g_test_add_func ("/ui/live/batch", test_live_batch);
   g_test_add_func ("/ui/live/filter", test_live_filter);
   g_test_add_func ("/ui/live/pause", test_live_pause);
-  g_test_add_func ("/ui/approvals/decide", test_approvals);
+  g_test_add_func ("/ui/approvals/held-appears", test_approvals_held_appears);
+  g_test_add_func ("/ui/approvals/approve", test_approvals_approve);
+  g_test_add_func ("/ui/approvals/approve-for", test_approvals_approve_for);
+  g_test_add_func ("/ui/approvals/self-approval", test_approvals_self_approval);
   g_test_add_func ("/ui/window/close-asks-when-held", test_close_asks_when_held);
+  g_test_add_func ("/ui/policies/import", test_policy_import);
+  g_test_add_func ("/ui/policies/import-invalid", test_policy_import_invalid);
+  g_test_add_func ("/ui/audit/search-verify", test_audit_search);
+  g_test_add_func ("/ui/audit/verify-broken", test_audit_verify_broken);
   g_test_add_func ("/ui/identities/add", test_identities);
   g_test_add_func ("/ui/views/screenshots", test_views_screenshots);
   ret = g_test_run ();
@@ -420,5 +817,6 @@ main (int    argc,
   gtk_window_destroy (GTK_WINDOW (window));
   g_application_quit (G_APPLICATION (app));
   g_clear_object (&app);
+  g_clear_object (&queue);
   return ret;
 }
