@@ -52,3 +52,46 @@ bench: build
 
 clean:
 	rm -rf $(BUILDDIR) $(ASAN_BUILDDIR)
+
+# ---- fuzz: libFuzzer harnesses (tests/fuzz), each run for FUZZ_SECONDS --------------------
+# Needs clang-14 and libclang-rt-14-dev (libFuzzer's runtime). The working corpus grows in
+# $(FUZZ_BUILDDIR)/corpus/NAME (seeded from tests/fuzz/corpus/NAME), crashes land in
+# $(FUZZ_BUILDDIR)/crashes/NAME/; copy each into tests/fuzz/regressions/NAME/.
+FUZZ_BUILDDIR ?= _build-fuzz
+FUZZ_SRCDIR ?= .
+FUZZ_SECONDS ?= 60
+FUZZ_HARNESSES ?= frontend backend wire scram detect policy classify
+FUZZ_PACKAGES := clang-14 libclang-rt-14-dev
+
+.PHONY: fuzz
+fuzz: deps
+	@missing=$$(for p in $(FUZZ_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	[ -f $(FUZZ_BUILDDIR)/build.ninja ] || CC=clang-14 meson setup $(FUZZ_BUILDDIR) $(FUZZ_SRCDIR) \
+	  -Dfuzz=true -Dgui=false -Db_sanitize=address,undefined -Db_lundef=false \
+	  -Dc_args=-Wno-unused-variable
+	meson compile -C $(FUZZ_BUILDDIR) $(addprefix fuzz-,$(FUZZ_HARNESSES))
+	@status=0; summary=""; \
+	for h in $(FUZZ_HARNESSES); do \
+	  mkdir -p $(FUZZ_BUILDDIR)/corpus/$$h $(FUZZ_BUILDDIR)/crashes/$$h; \
+	  case $$h in frontend|backend) leaks=0;; *) leaks=1;; esac; \
+	  echo "== fuzz-$$h: $(FUZZ_SECONDS) s"; \
+	  ASAN_OPTIONS=abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	    $(FUZZ_BUILDDIR)/tests/fuzz/fuzz-$$h -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	    -rss_limit_mb=4096 -detect_leaks=$$leaks -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_BUILDDIR)/crashes/$$h/ \
+	    $(FUZZ_BUILDDIR)/corpus/$$h tests/fuzz/corpus/$$h tests/fuzz/regressions/$$h \
+	    > $(FUZZ_BUILDDIR)/fuzz-$$h.log 2>&1 || status=1; \
+	  execs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $(FUZZ_BUILDDIR)/fuzz-$$h.log | tail -n1); \
+	  corpus=$$(grep -o 'corp: [0-9]*/[0-9a-zA-Z]*' $(FUZZ_BUILDDIR)/fuzz-$$h.log | tail -n1 | cut -d' ' -f2); \
+	  crashes=$$(ls $(FUZZ_BUILDDIR)/crashes/$$h | wc -l); \
+	  line=$$(printf '%-10s executions %-9s corpus %-6s crashes %s' $$h "$${execs:-?}" "$$corpus" "$$crashes"); \
+	  echo "$$line"; summary="$$summary$$line\n"; \
+	  [ "$$crashes" = 0 ] || tail -n 40 $(FUZZ_BUILDDIR)/fuzz-$$h.log; \
+	done; \
+	printf "== fuzz summary (%s s each)\n$$summary" $(FUZZ_SECONDS); \
+	exit $$status

@@ -20,11 +20,11 @@ static const char * const mix[] = {
   "SELECT abalance FROM pgbench_accounts WHERE aid = %u",
   "UPDATE pgbench_accounts SET abalance = abalance + 5 WHERE aid = %u",
   "INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (1, 2, %u, 5, now())",
-  "SELECT u.id, u.email, count(o.id) FROM public.users u LEFT JOIN orders o ON o.user_id = u.id"
-  " WHERE u.created_at > now() - interval '7 days' AND u.id > %u GROUP BY u.id, u.email"
-  " ORDER BY count(o.id) DESC LIMIT 20",
-  "WITH recent AS (SELECT * FROM events WHERE id > %u) SELECT kind, count(*) FROM recent"
-  " GROUP BY kind",
+  ("SELECT u.id, u.email, count(o.id) FROM public.users u LEFT JOIN orders o ON o.user_id = u.id"
+   " WHERE u.created_at > now() - interval '7 days' AND u.id > %u GROUP BY u.id, u.email"
+   " ORDER BY count(o.id) DESC LIMIT 20"),
+  ("WITH recent AS (SELECT * FROM events WHERE id > %u) SELECT kind, count(*) FROM recent"
+   " GROUP BY kind"),
   "DELETE FROM sessions WHERE expires_at < now() AND id <> %u",
   "BEGIN; UPDATE t SET a = %u WHERE id = 1; COMMIT",
   "SELECT pg_read_file('/etc/passwd'), %u",

@@ -31,6 +31,8 @@
 #define OUTCOME_RETRY_MAX   8192
 #define RETRY_DELAY_US      (100 * G_TIME_SPAN_MILLISECOND)
 #define BUSY_TIMEOUT_MS     5000
+#define HEAD_FILE_INTERVAL_US (100 * G_TIME_SPAN_MILLISECOND)
+#define OUTCOME_LINGER_US   (20 * G_TIME_SPAN_MILLISECOND)
 
 typedef struct
 {
@@ -81,6 +83,10 @@ struct _VigilAudit
   sqlite3_stmt *update_checkpoint;
   sqlite3_stmt *select_head;
   int           applied_busy_timeout;
+  gint64        head_entries;   /* the chain head as last committed */
+  char          head_hash[VIGIL_AUDIT_HEX_LEN + 1];
+  gint64        head_written;   /* ... and as the head file last says */
+  gint64        head_written_at;
 
   /* shared, under lock */
   GMutex        lock;
@@ -90,6 +96,9 @@ struct _VigilAudit
   guint64       appended_seq;
   guint64       done_seq;
   gboolean      stopping;
+  guint         pending_statements;  /* statement Items in pending */
+  gint64        outcomes_since;      /* when the oldest waiting outcome came */
+  guint         flushing;            /* callers in vigil_audit_flush */
 
   gint64        last_commit_us;
 
@@ -324,8 +333,27 @@ write_batch (VigilAudit  *self,
       return FALSE;
     }
   *out_latency_us = g_get_monotonic_time () - started;
-  write_head_file (self, head_id, head_hash);
+  self->head_entries = head_id;
+  memcpy (self->head_hash, head_hash, sizeof self->head_hash);
   return TRUE;
+}
+
+/* The head file is a second witness against cutting the newest entries off; it may lag
+ * the log (verify accepts that), so it is written after the sessions were told, and at
+ * most every HEAD_FILE_INTERVAL, never in a statement's way. */
+static void
+maybe_write_head_file (VigilAudit *self,
+                       gboolean    force)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->head_entries == self->head_written)
+    return;
+  if (!force && now - self->head_written_at < HEAD_FILE_INTERVAL_US)
+    return;
+  write_head_file (self, self->head_entries, self->head_hash);
+  self->head_written = self->head_entries;
+  self->head_written_at = now;
 }
 
 static gboolean
@@ -418,11 +446,19 @@ take_batch_locked (VigilAudit *self,
 {
   gint64 retry_at = g_get_monotonic_time () + RETRY_DELAY_US;
 
-  while (self->pending.length == 0 && !self->stopping)
+  for (;;)
     {
-      if (self->retry.length > 0 && (!last_failed || g_get_monotonic_time () >= retry_at))
+      gint64 now = g_get_monotonic_time ();
+
+      if (self->stopping || self->flushing || self->pending_statements > 0)
         break;
-      if (self->retry.length > 0)
+      if (self->pending.length > 0 && now >= self->outcomes_since + OUTCOME_LINGER_US)
+        break;
+      if (self->retry.length > 0 && (!last_failed || now >= retry_at))
+        break;
+      if (self->pending.length > 0)
+        g_cond_wait_until (&self->cond, &self->lock, self->outcomes_since + OUTCOME_LINGER_US);
+      else if (self->retry.length > 0)
         g_cond_wait_until (&self->cond, &self->lock, retry_at);
       else
         g_cond_wait (&self->cond, &self->lock);
@@ -432,7 +468,14 @@ take_batch_locked (VigilAudit *self,
   while (items->len < BATCH_MAX && self->retry.length > 0)
     g_ptr_array_add (items, g_queue_pop_head (&self->retry));
   while (items->len < BATCH_MAX && self->pending.length > 0)
-    g_ptr_array_add (items, g_queue_pop_head (&self->pending));
+    {
+      Item *item = g_queue_pop_head (&self->pending);
+
+      if (item->record != NULL)
+        self->pending_statements--;
+      g_ptr_array_add (items, item);
+    }
+  self->outcomes_since = g_get_monotonic_time ();
   return TRUE;
 }
 
@@ -441,6 +484,7 @@ writer_thread (gpointer data)
 {
   VigilAudit *self = data;
   gboolean last_failed = FALSE;
+  gboolean idle;
 
   for (;;)
     {
@@ -463,6 +507,10 @@ writer_thread (gpointer data)
       if (last_failed)
         g_warning ("%s", error->message);
       notify_batch (items, error);
+      g_mutex_lock (&self->lock);
+      idle = self->pending.length == 0;
+      g_mutex_unlock (&self->lock);
+      maybe_write_head_file (self, idle);
 
       g_mutex_lock (&self->lock);
       if (last_failed)
@@ -483,7 +531,17 @@ enqueue (VigilAudit *self,
   g_mutex_lock (&self->lock);
   item->seq = ++self->appended_seq;
   g_queue_push_tail (&self->pending, item);
-  g_cond_broadcast (&self->cond);
+  /* A statement waits for its commit; an outcome does not, and rides along with the next
+   * statement's batch (or goes within OUTCOME_LINGER_US), saving a commit per statement. */
+  if (item->record != NULL)
+    {
+      self->pending_statements++;
+      g_cond_broadcast (&self->cond);
+    }
+  else if (self->pending.length == 1)
+    self->outcomes_since = g_get_monotonic_time ();
+  if (self->flushing)
+    g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
 }
 
@@ -736,8 +794,12 @@ vigil_audit_flush (VigilAudit *self)
 
   g_mutex_lock (&self->lock);
   target = self->appended_seq;
+  /* Lingering outcomes go now. */
+  self->flushing++;
+  g_cond_broadcast (&self->cond);
   while (self->done_seq < target)
     g_cond_wait (&self->cond, &self->lock);
+  self->flushing--;
   g_mutex_unlock (&self->lock);
 }
 

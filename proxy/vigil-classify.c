@@ -1198,18 +1198,19 @@ vigil_classifier_classify (VigilClassifier *self,
   cacheable = self->cache_size > 0 && strlen (query) <= CACHE_MAX_QUERY;
   if (cacheable)
     {
-      g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
-
-      if ((statements = cache_lookup (self, query)) != NULL)
+      g_mutex_lock (&self->lock);
+      statements = cache_lookup (self, query);
+      g_mutex_unlock (&self->lock);
+      if (statements != NULL)
         return statements;
     }
 
   statements = classify_uncached (query);
   if (cacheable)
     {
-      g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
-
+      g_mutex_lock (&self->lock);
       cache_insert (self, query, statements);
+      g_mutex_unlock (&self->lock);
     }
   return statements;
 }

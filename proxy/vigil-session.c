@@ -281,6 +281,18 @@ fill_buffer (VigilStream *stream,
   return FALSE;
 }
 
+/* A complete message waits at the head of BUF (parked for approval, or for a column
+ * plan): reading more is pointless past the high-water mark. A partial one still needs
+ * its bytes, however large it is. */
+static gboolean
+input_stalled (const VigilBuffer *buf)
+{
+  gsize len = vigil_buffer_len (buf);
+
+  return len >= SESSION_HIGH_WATER &&
+         len >= (gsize) vigil_wire_get_uint32 (vigil_buffer_head (buf) + 1) + 1;
+}
+
 /* Client bytes accepted but not yet written upstream (sent or waiting for the audit). */
 static gsize
 upstream_backlog (VigilSession *self)
@@ -301,8 +313,7 @@ client_may_read (VigilSession *self)
       return vigil_buffer_len (&self->client_in) < VIGIL_MAX_AUTH_MESSAGE * 2;
     case SESSION_READY:
       /* A parked session still notices the client leaving, within a bounded read. */
-      return upstream_backlog (self) < SESSION_HIGH_WATER &&
-             vigil_buffer_len (&self->client_in) < SESSION_HIGH_WATER;
+      return upstream_backlog (self) < SESSION_HIGH_WATER && !input_stalled (&self->client_in);
     default:
       return FALSE;
     }
@@ -375,7 +386,8 @@ pump_server_reads (VigilSession *self)
   gboolean eof = FALSE;
 
   while (self->state == SESSION_READY && self->server_readable &&
-         vigil_buffer_len (&self->client_out) < SESSION_HIGH_WATER)
+         vigil_buffer_len (&self->client_out) < SESSION_HIGH_WATER &&
+         !input_stalled (&self->server_in))
     {
       if (!fill_buffer (self->server, &self->server_in, &self->server_readable, &eof))
         break;
@@ -399,8 +411,7 @@ client_wants_input (VigilSession *self)
     case SESSION_TLS_HANDSHAKE:
       return TRUE;
     case SESSION_READY:
-      return upstream_backlog (self) < SESSION_HIGH_WATER &&
-             vigil_buffer_len (&self->client_in) < SESSION_HIGH_WATER;
+      return upstream_backlog (self) < SESSION_HIGH_WATER && !input_stalled (&self->client_in);
     default:
       return FALSE;
     }
@@ -536,11 +547,9 @@ forward_client_messages (VigilSession *self)
     return protocol_violation (self, "invalid frontend message type");
   if (len < 4 || len - 4 > vigil_wire_frontend_limit (type))
     return protocol_violation (self, "invalid message length");
+  /* The buffer grows as the body arrives (fill_buffer), never by a declared length. */
   if (avail < (gsize) len + 1)
-    {
-      vigil_buffer_reserve (&self->client_in, (gsize) len + 1);
-      return FALSE;
-    }
+    return FALSE;
   result = _vigil_session_handle_client_message (self, head, (gsize) len + 1);
   if (result != MSG_CONSUMED || self->state == SESSION_CLOSED)
     return FALSE;
@@ -566,10 +575,7 @@ forward_server_messages (VigilSession *self)
       return FALSE;
     }
   if (avail < (gsize) len + 1)
-    {
-      vigil_buffer_reserve (&self->server_in, (gsize) len + 1);
-      return FALSE;
-    }
+    return FALSE;
   if (!_vigil_session_handle_server_message (self, head, (gsize) len + 1))
     return FALSE;
   vigil_buffer_consume (&self->server_in, (gsize) len + 1);

@@ -729,3 +729,14 @@ vigil_test_pg_query_value (VigilTestPg *self,
   PQfinish (conn);
   return value;
 }
+
+/* ---------------------------------------------------------------- appended: hostile suite */
+
+gboolean
+vigil_test_pg_restart (VigilTestPg *self,
+                       GError     **error)
+{
+  return run_pg_tool (self, (const char * const[]) {
+                        "pg_ctl", "-D", self->data_dir, "-l", self->log_file, "-m", "fast",
+                        "-w", "-t", "60", "restart", NULL }, error);
+}

@@ -64,3 +64,10 @@ gboolean     vigil_test_run_full            (const char * const *argv,
                                              GError            **error);
 
 G_END_DECLS
+
+/* ---- appended for the hostile suite ---- */
+G_BEGIN_DECLS
+/* pg_ctl restart -m fast: sessions get FATAL 57P01; returns once the server accepts again. */
+gboolean     vigil_test_pg_restart          (VigilTestPg *self,
+                                             GError     **error);
+G_END_DECLS
