@@ -108,6 +108,8 @@ struct _VigilSession
   GSource           *source;
   gpointer           client_tag;
   gpointer           server_tag;
+  GIOCondition       client_cond;     /* what the source watches now */
+  GIOCondition       server_cond;
   VigilBuffer        client_in;
   VigilBuffer        client_out;
   VigilBuffer        server_in;

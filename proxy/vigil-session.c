@@ -427,14 +427,19 @@ update_watches (VigilSession *self)
     client_cond |= G_IO_IN;
   if (vigil_buffer_len (&self->client_out) > 0 || self->client_wants_out)
     client_cond |= G_IO_OUT;
-  g_source_modify_unix_fd (self->source, self->client_tag, client_cond);
+  /* Each change wakes the context up (a syscall): only tell GLib what changed. */
+  if (client_cond != self->client_cond)
+    g_source_modify_unix_fd (self->source, self->client_tag, client_cond);
+  self->client_cond = client_cond;
   if (self->server_tag == NULL)
     return;
   if (vigil_buffer_len (&self->client_out) < SESSION_HIGH_WATER)
     server_cond |= G_IO_IN;
   if (vigil_buffer_len (&self->server_out) > 0 || self->server_wants_out)
     server_cond |= G_IO_OUT;
-  g_source_modify_unix_fd (self->source, self->server_tag, server_cond);
+  if (server_cond != self->server_cond)
+    g_source_modify_unix_fd (self->source, self->server_tag, server_cond);
+  self->server_cond = server_cond;
 }
 
 static gboolean
@@ -516,6 +521,7 @@ _vigil_session_attach_server (VigilSession *self)
 {
   self->server_tag = g_source_add_unix_fd (self->source, vigil_stream_get_fd (self->server),
                                            G_IO_IN);
+  self->server_cond = G_IO_IN;
   self->server_readable = TRUE;
 }
 
@@ -680,6 +686,7 @@ vigil_session_start (VigilSession *self)
   g_source_set_static_name (self->source, "vigil-session");
   self->client_tag = g_source_add_unix_fd (self->source, vigil_stream_get_fd (self->client),
                                            G_IO_IN);
+  self->client_cond = G_IO_IN;
   g_source_attach (self->source, _vigil_engine_get_context (self->engine));
   _vigil_session_set_timeout (self, _vigil_engine_get_startup_timeout (self->engine) * 1000,
                               startup_timed_out_cb);
