@@ -35,6 +35,7 @@ struct _VigilApplication
   GSettings         *settings;
   VigilStore        *store;
   VigilEngine       *engine;
+  VigilApi          *api;
   GError            *engine_error;
   char              *connection;
   VigilLiveModel    *live;
@@ -692,6 +693,9 @@ vigil_application_shutdown (GApplication *app)
   g_clear_handle_id (&self->demo_source, g_source_remove);
   g_clear_handle_id (&self->held_source, g_source_remove);
   g_cancellable_cancel (self->cancellable);
+  if (self->api != NULL)
+    vigil_api_stop (self->api);
+  g_clear_object (&self->api);
   if (self->engine != NULL)
     vigil_engine_stop (self->engine);
   G_APPLICATION_CLASS (vigil_application_parent_class)->shutdown (app);
@@ -805,6 +809,11 @@ start_engine (VigilApplication   *self,
     }
   vigil_engine_set_event_sink (engine, g_main_context_default (),
                                vigil_live_model_push_batch, self->live);
+  self->api = vigil_options_start_api (options, engine, self->store,
+                                       vigil_store_get_data_dir (self->store),
+                                       &self->engine_error);
+  if (self->api == NULL && self->engine_error != NULL)
+    g_warning ("The HTTP API did not start: %s", self->engine_error->message);
   self->engine = g_steal_pointer (&engine);
 }
 

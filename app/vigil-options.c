@@ -130,3 +130,25 @@ vigil_options_configure_engine (const VigilOptions  *o,
     return FALSE;
   return TRUE;
 }
+
+VigilApi *
+vigil_options_start_api (const VigilOptions  *o,
+                         VigilEngine         *engine,
+                         VigilStore          *store,
+                         const char          *data_dir,
+                         GError             **error)
+{
+  g_autoptr(VigilApi) api = vigil_api_new (engine, store, data_dir);
+  g_autoptr(GError) local_error = NULL;
+
+  if (vigil_api_start (api, o->api, &local_error))
+    return g_steal_pointer (&api);
+  /* The API listens by default; only an address asked for with --api must work. */
+  if (o->api != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  g_warning ("The HTTP API is off: %s", local_error->message);
+  return NULL;
+}

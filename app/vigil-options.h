@@ -7,6 +7,7 @@
 
 #include <glib.h>
 
+#include "vigil-api.h"
 #include "vigil-engine.h"
 
 G_BEGIN_DECLS
@@ -36,6 +37,14 @@ char         *vigil_options_connection_name   (const char    *conninfo,
                                                GError       **error);
 gboolean      vigil_options_configure_engine  (const VigilOptions *options,
                                                VigilEngine   *engine,
+                                               GError       **error);
+
+/* Starts the HTTP API of ENGINE: NULL without ERROR when the default address is taken
+ * (a warning), NULL with ERROR when the --api address cannot be used. */
+VigilApi     *vigil_options_start_api         (const VigilOptions *options,
+                                               VigilEngine   *engine,
+                                               VigilStore    *store,
+                                               const char    *data_dir,
                                                GError       **error);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (VigilOptions, vigil_options_clear)

@@ -7,6 +7,7 @@
 
 #include <glib-unix.h>
 
+#include "vigil-api.h"
 #include "vigil-engine.h"
 #include "vigil-options.h"
 #include "vigil-store.h"
@@ -21,7 +22,8 @@ quit_cb (gpointer data)
 
 /* The line scripts and tests wait for: where to connect, once everything listens. */
 static void
-print_ready (VigilEngine *engine)
+print_ready (VigilEngine *engine,
+             VigilApi    *api)
 {
   const char *socket_path = vigil_engine_get_socket_path (engine);
   const char *host = vigil_engine_get_listen_host (engine);
@@ -31,6 +33,8 @@ print_ready (VigilEngine *engine)
           vigil_engine_get_port (engine));
   if (socket_path != NULL)
     printf (" unix=%s", socket_path);
+  if (api != NULL)
+    printf (" api=http://%s%s%s:%u", v6 ? "[" : "", host, v6 ? "]" : "", vigil_api_get_port (api));
   printf ("\n");
   fflush (stdout);
 }
@@ -42,6 +46,7 @@ run_engine (VigilOptions *o)
   g_autofree char *data_dir = vigil_options_resolve_data_dir (o);
   g_autoptr(VigilStore) store = vigil_store_open (data_dir, &error);
   g_autoptr(VigilEngine) engine = NULL;
+  g_autoptr(VigilApi) api = NULL;
   g_autoptr(GMainLoop) loop = NULL;
 
   if (store == NULL)
@@ -55,11 +60,20 @@ run_engine (VigilOptions *o)
       fprintf (stderr, "vigilctl: %s\n", error->message);
       return VIGILCTL_EXIT_ERROR;
     }
-  print_ready (engine);
+  api = vigil_options_start_api (o, engine, store, data_dir, &error);
+  if (api == NULL && error != NULL)
+    {
+      fprintf (stderr, "vigilctl: --api %s: %s\n", o->api, error->message);
+      vigil_engine_stop (engine);
+      return VIGILCTL_EXIT_ERROR;
+    }
+  print_ready (engine, api);
   loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGTERM, quit_cb, loop);
   g_unix_signal_add (SIGINT, quit_cb, loop);
   g_main_loop_run (loop);
+  if (api != NULL)
+    vigil_api_stop (api);
   vigil_engine_stop (engine);
   return VIGILCTL_EXIT_OK;
 }

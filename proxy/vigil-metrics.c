@@ -1,0 +1,260 @@
+/* vigil-metrics.c: counters for the HTTP API's Prometheus endpoint.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "vigil-metrics.h"
+
+#define SESSION_WINDOW_US (60 * G_USEC_PER_SEC)
+#define MAX_OPEN          100000   /* statements started without an outcome yet */
+
+typedef struct
+{
+  const double *bounds;
+  guint         n_bounds;
+  guint64      *counts;     /* cumulative per bound, as Prometheus wants them */
+  guint64       count;
+  double        sum;
+} Histogram;
+
+struct _VigilMetrics
+{
+  GHashTable *statements;   /* "class\ndecision" -> guint64* */
+  GHashTable *open;         /* record id set: started, outcome not seen */
+  GHashTable *sessions;     /* session id -> last seen (gint64 us) */
+  GHashTable *approvals;    /* approval ids already counted */
+  guint64     held;
+  guint64     masked;
+  Histogram   held_wait;
+  Histogram   duration;
+};
+
+static const double duration_bounds[] = {
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+};
+static const double wait_bounds[] = { 1, 5, 15, 30, 60, 300, 900, 3600 };
+
+static void
+histogram_init (Histogram    *h,
+                const double *bounds,
+                guint         n_bounds)
+{
+  h->bounds = bounds;
+  h->n_bounds = n_bounds;
+  h->counts = g_new0 (guint64, n_bounds);
+}
+
+static void
+histogram_observe (Histogram *h,
+                   double     value)
+{
+  for (guint i = 0; i < h->n_bounds; i++)
+    if (value <= h->bounds[i])
+      h->counts[i]++;
+  h->count++;
+  h->sum += value;
+}
+
+static void
+histogram_render (const Histogram *h,
+                  const char      *name,
+                  const char      *help,
+                  GString         *out)
+{
+  char num[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_string_append_printf (out, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+  for (guint i = 0; i < h->n_bounds; i++)
+    g_string_append_printf (out, "%s_bucket{le=\"%s\"} %" G_GUINT64_FORMAT "\n", name,
+                            g_ascii_formatd (num, sizeof num, "%g", h->bounds[i]), h->counts[i]);
+  g_string_append_printf (out, "%s_bucket{le=\"+Inf\"} %" G_GUINT64_FORMAT "\n", name, h->count);
+  g_string_append_printf (out, "%s_sum %s\n", name, g_ascii_formatd (num, sizeof num, "%.9g", h->sum));
+  g_string_append_printf (out, "%s_count %" G_GUINT64_FORMAT "\n", name, h->count);
+}
+
+/* Label values: backslash, double quote and newline escaped. */
+static void
+append_label (GString    *out,
+              const char *value)
+{
+  for (const char *p = value ? value : ""; *p; p++)
+    {
+      if (*p == '\\' || *p == '"')
+        g_string_append_c (out, '\\');
+      if (*p == '\n')
+        g_string_append (out, "\\n");
+      else
+        g_string_append_c (out, *p);
+    }
+}
+
+static void
+count_statement (VigilMetrics           *self,
+                 const VigilAuditRecord *r)
+{
+  g_autofree char *key = g_strconcat (r->class ? r->class : "other", "\n",
+                                      r->decision ? r->decision : "allow", NULL);
+  guint64 *n = g_hash_table_lookup (self->statements, key);
+
+  if (n == NULL)
+    {
+      n = g_new0 (guint64, 1);
+      g_hash_table_insert (self->statements, g_steal_pointer (&key), n);
+    }
+  (*n)++;
+}
+
+static void
+add_record (VigilMetrics           *self,
+            const VigilAuditRecord *r)
+{
+  gint64 key = r->id;
+  gboolean outcome = r->duration_us >= 0 || r->rows >= 0;
+
+  g_hash_table_insert (self->sessions, g_memdup2 (&r->session, sizeof r->session),
+                       g_memdup2 (&(gint64) { g_get_real_time () }, sizeof (gint64)));
+  if (!outcome)
+    {
+      if (g_hash_table_size (self->open) >= MAX_OPEN)
+        g_hash_table_remove_all (self->open);
+      if (key <= 0 || g_hash_table_add (self->open, g_memdup2 (&key, sizeof key)))
+        count_statement (self, r);
+      return;
+    }
+  if (key <= 0 || !g_hash_table_remove (self->open, &key))
+    count_statement (self, r);
+  self->masked += r->masked;
+  if (r->duration_us >= 0)
+    histogram_observe (&self->duration, r->duration_us / (double) G_USEC_PER_SEC);
+}
+
+static guint
+count_sessions (VigilMetrics *self,
+                gint64        now_us)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (now_us - *(gint64 *) value > SESSION_WINDOW_US)
+      g_hash_table_iter_remove (&iter);
+  return g_hash_table_size (self->sessions);
+}
+
+static int
+compare_keys (gconstpointer a,
+              gconstpointer b)
+{
+  return g_strcmp0 (*(char * const *) a, *(char * const *) b);
+}
+
+static void
+render_statements (VigilMetrics *self,
+                   GString      *out)
+{
+  g_autofree gpointer *keys = NULL;
+  guint n = 0;
+
+  g_string_append (out, "# HELP vigil_statements_total Statements by class and decision.\n"
+                        "# TYPE vigil_statements_total counter\n");
+  keys = g_hash_table_get_keys_as_array (self->statements, &n);
+  qsort (keys, n, sizeof (gpointer), compare_keys);
+  for (guint i = 0; i < n; i++)
+    {
+      g_auto(GStrv) parts = g_strsplit (keys[i], "\n", 2);
+
+      g_string_append (out, "vigil_statements_total{class=\"");
+      append_label (out, parts[0]);
+      g_string_append (out, "\",decision=\"");
+      append_label (out, parts[1]);
+      g_string_append_printf (out, "\"} %" G_GUINT64_FORMAT "\n",
+                              *(guint64 *) g_hash_table_lookup (self->statements, keys[i]));
+    }
+}
+
+VigilMetrics *
+vigil_metrics_new (void)
+{
+  VigilMetrics *self = g_new0 (VigilMetrics, 1);
+
+  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->open = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->sessions = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  self->approvals = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  histogram_init (&self->held_wait, wait_bounds, G_N_ELEMENTS (wait_bounds));
+  histogram_init (&self->duration, duration_bounds, G_N_ELEMENTS (duration_bounds));
+  return self;
+}
+
+void
+vigil_metrics_free (VigilMetrics *self)
+{
+  if (self == NULL)
+    return;
+  g_hash_table_unref (self->statements);
+  g_hash_table_unref (self->open);
+  g_hash_table_unref (self->sessions);
+  g_hash_table_unref (self->approvals);
+  g_free (self->held_wait.counts);
+  g_free (self->duration.counts);
+  g_free (self);
+}
+
+void
+vigil_metrics_add_records (VigilMetrics *self,
+                           GPtrArray    *records)
+{
+  g_return_if_fail (self != NULL);
+
+  for (guint i = 0; i < records->len; i++)
+    add_record (self, g_ptr_array_index (records, i));
+}
+
+void
+vigil_metrics_add_approval (VigilMetrics        *self,
+                            const VigilApproval *approval)
+{
+  g_return_if_fail (self != NULL);
+
+  if (vigil_approval_is_pending (approval) || approval->decided_us <= 0)
+    return;
+  if (!g_hash_table_add (self->approvals, g_memdup2 (&approval->id, sizeof approval->id)))
+    return;
+  self->held++;
+  histogram_observe (&self->held_wait,
+                     MAX (approval->decided_us - approval->created_us, 0) / (double) G_USEC_PER_SEC);
+}
+
+char *
+vigil_metrics_render (VigilMetrics *self,
+                      VigilAudit   *audit,
+                      gint64        now_us)
+{
+  GString *out = g_string_new (NULL);
+  char num[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  render_statements (self, out);
+  g_string_append_printf (out, "# HELP vigil_held_total Statements held for approval and decided.\n"
+                          "# TYPE vigil_held_total counter\nvigil_held_total %" G_GUINT64_FORMAT "\n",
+                          self->held);
+  histogram_render (&self->held_wait, "vigil_held_wait_seconds",
+                    "Time from hold to decision.", out);
+  g_string_append_printf (out, "# HELP vigil_masked_values_total Values masked before clients saw them.\n"
+                          "# TYPE vigil_masked_values_total counter\n"
+                          "vigil_masked_values_total %" G_GUINT64_FORMAT "\n", self->masked);
+  g_string_append_printf (out, "# HELP vigil_sessions Sessions active in the last minute.\n"
+                          "# TYPE vigil_sessions gauge\nvigil_sessions %u\n",
+                          count_sessions (self, now_us));
+  g_string_append_printf (out, "# HELP vigil_audit_queue_depth Audit entries waiting for the writer.\n"
+                          "# TYPE vigil_audit_queue_depth gauge\nvigil_audit_queue_depth %u\n",
+                          audit ? vigil_audit_get_queue_depth (audit) : 0);
+  g_string_append_printf (out, "# HELP vigil_audit_commit_seconds The last audit batch's commit latency.\n"
+                          "# TYPE vigil_audit_commit_seconds gauge\nvigil_audit_commit_seconds %s\n",
+                          g_ascii_formatd (num, sizeof num, "%.9g", audit ?
+                                          vigil_audit_get_last_commit_us (audit) / 1e6 : 0));
+  histogram_render (&self->duration, "vigil_statement_duration_seconds",
+                    "Statement latency upstream.", out);
+  return g_string_free (out, FALSE);
+}
