@@ -32,7 +32,7 @@
 #define RETRY_DELAY_US      (100 * G_TIME_SPAN_MILLISECOND)
 #define BUSY_TIMEOUT_MS     5000
 #define HEAD_FILE_INTERVAL_US (100 * G_TIME_SPAN_MILLISECOND)
-#define OUTCOME_LINGER_US   (20 * G_TIME_SPAN_MILLISECOND)
+#define OUTCOME_LINGER_US   (2 * G_TIME_SPAN_MILLISECOND)
 
 typedef struct
 {
@@ -99,6 +99,7 @@ struct _VigilAudit
   guint         pending_statements;  /* statement Items in pending */
   gint64        outcomes_since;      /* when the oldest waiting outcome came */
   guint         flushing;            /* callers in vigil_audit_flush */
+  gboolean      kicked;              /* commit waiting outcomes now */
 
   gint64        last_commit_us;
 
@@ -450,7 +451,7 @@ take_batch_locked (VigilAudit *self,
     {
       gint64 now = g_get_monotonic_time ();
 
-      if (self->stopping || self->flushing || self->pending_statements > 0)
+      if (self->stopping || self->flushing || self->kicked || self->pending_statements > 0)
         break;
       if (self->pending.length > 0 && now >= self->outcomes_since + OUTCOME_LINGER_US)
         break;
@@ -476,6 +477,7 @@ take_batch_locked (VigilAudit *self,
       g_ptr_array_add (items, item);
     }
   self->outcomes_since = g_get_monotonic_time ();
+  self->kicked = FALSE;
   return TRUE;
 }
 
@@ -800,6 +802,20 @@ vigil_audit_flush (VigilAudit *self)
   while (self->done_seq < target)
     g_cond_wait (&self->cond, &self->lock);
   self->flushing--;
+  g_mutex_unlock (&self->lock);
+}
+
+void
+vigil_audit_commit_soon (VigilAudit *self)
+{
+  g_return_if_fail (VIGIL_IS_AUDIT (self));
+
+  g_mutex_lock (&self->lock);
+  if (self->pending.length > 0)
+    {
+      self->kicked = TRUE;
+      g_cond_broadcast (&self->cond);
+    }
   g_mutex_unlock (&self->lock);
 }
 

@@ -43,6 +43,9 @@ void        vigil_audit_append_outcome     (VigilAudit              *self,
                                             const char              *error_sqlstate,
                                             const char              *error_message,
                                             guint64                  bytes_to_client);
+/* Outcomes wait a moment to share the next statement's commit; a session that ends asks
+ * for them to go now, without waiting. */
+void        vigil_audit_commit_soon        (VigilAudit              *self);
 /* Waits until everything appended so far is committed (tests, shutdown). */
 void        vigil_audit_flush              (VigilAudit              *self);
 /* Entries waiting for the writer, and the last batch's commit latency (metrics). */

@@ -136,6 +136,8 @@ vigil_session_close (VigilSession *self,
   /* Shut down, not close: a worker may still be reading the peer's credentials off this
    * fd, and a closed fd number could be reused by the next client meanwhile. */
   g_socket_shutdown (self->socket, TRUE, TRUE, NULL);
+  if (_vigil_engine_get_audit (self->engine) != NULL)
+    vigil_audit_commit_soon (_vigil_engine_get_audit (self->engine));
   log_session_end (self);
   _vigil_engine_session_closed (self->engine, self);
 }
