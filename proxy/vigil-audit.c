@@ -541,7 +541,11 @@ enqueue (VigilAudit *self,
       g_cond_broadcast (&self->cond);
     }
   else if (self->pending.length == 1)
-    self->outcomes_since = g_get_monotonic_time ();
+    {
+      /* The writer may sleep without a deadline: give it this outcome's. */
+      self->outcomes_since = g_get_monotonic_time ();
+      g_cond_broadcast (&self->cond);
+    }
   if (self->flushing)
     g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
