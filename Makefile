@@ -45,7 +45,7 @@ check-asan: deps
 	[ -f $(ASAN_BUILDDIR)/build.ninja ] || meson setup $(ASAN_BUILDDIR) -Db_sanitize=address,undefined -Db_lundef=false
 	meson compile -C $(ASAN_BUILDDIR)
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	  meson test -C $(ASAN_BUILDDIR) --print-errorlogs --num-processes 2 --timeout-multiplier 3
+	  VIGIL_TEST_TIMEOUT_SCALE=3 meson test -C $(ASAN_BUILDDIR) --print-errorlogs --num-processes 2 --timeout-multiplier 3
 
 bench: build
 	./bench/pgbench-compare.sh $(BUILDDIR)

@@ -118,15 +118,20 @@ format_preview (const char *statement)
   return g_string_free (s, FALSE);
 }
 
+/* A reviewed statement is held until someone decides; then it shows the decision. */
 static const char *
-decision_label (const char *decision)
+decision_label (VigilLiveRecord *self)
 {
+  const char *decision = self->decision;
+
   if (g_strcmp0 (decision, "allow") == 0)
     return C_("decision", "Allowed");
   if (g_strcmp0 (decision, "deny") == 0)
     return C_("decision", "Denied");
-  if (g_strcmp0 (decision, "review") == 0)
+  if (g_strcmp0 (decision, "review") == 0 && self->approver == NULL)
     return C_("decision", "Held");
+  if (g_strcmp0 (decision, "review") == 0)
+    return self->error == NULL ? C_("decision", "Approved") : C_("decision", "Denied");
   return decision ? decision : "";
 }
 
@@ -170,7 +175,7 @@ vigil_live_record_get_property (GObject    *object,
     case PROP_CLASS: g_value_set_string (value, self->klass); break;
     case PROP_RELATIONS: g_value_set_string (value, self->relations); break;
     case PROP_DECISION: g_value_set_string (value, self->decision); break;
-    case PROP_DECISION_LABEL: g_value_set_string (value, decision_label (self->decision)); break;
+    case PROP_DECISION_LABEL: g_value_set_string (value, decision_label (self)); break;
     case PROP_RULE: g_value_set_string (value, self->rule); break;
     case PROP_APPROVER: g_value_set_string (value, self->approver); break;
     case PROP_ROWS_TEXT: g_value_take_string (value, format_rows (self->rows)); break;

@@ -4,17 +4,25 @@
  * drives it through its public API and actions, spinning the main context until what it
  * waits for is on screen. Every view is rendered to a PNG in $VIGIL_SCREENSHOT_DIR.
  *
+ * The application runs its real engine in front of a throwaway PostgreSQL (the test
+ * fixture) with the built-in policy. The /ui/engine/ cases are end to end: a libpq client
+ * on a worker thread (the main context must keep running) talks to the engine's port,
+ * and the window shows what it did, holds it until approved, and enforces an imported
+ * policy. Without PostgreSQL those cases are skipped and the rest still run.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <string.h>
 
 #include <glib/gstdio.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "vigil-application.h"
 #include "vigil-approval-item.h"
 #include "vigil-approvals.h"
 #include "vigil-audit-view.h"
+#include "vigil-audit-read.h"
 #include "vigil-audit.h"
 #include "vigil-demo.h"
 #include "vigil-identity-dialog.h"
@@ -22,10 +30,16 @@
 #include "vigil-overview-view.h"
 #include "vigil-policies-view.h"
 #include "vigil-policy.h"
+#include "vigil-test-pg.h"
 #include "vigil-window.h"
 
 #define N_RECORDS 5000
 #define AUDIT_PROBE "ui_audit_probe"
+#define UI_AGENT "ui-agent"
+
+static VigilTestPg *pg;          /* NULL: no PostgreSQL here, the engine cases skip */
+static char *pg_missing;         /* why not */
+static char *agent_token;        /* UI_AGENT's password toward the engine */
 
 static VigilApplication *app;
 static VigilWindow *window;
@@ -624,9 +638,15 @@ test_audit_search (void)
   VigilAuditView *view = VIGIL_AUDIT_VIEW (vigil_window_get_view_widget (window, "audit"));
   g_autoptr(VigilAudit) audit = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) earlier = NULL;
+  g_autofree char *total = NULL;
   Expect all = { 3, NULL };
   Expect denied = { 1, "deny" };
 
+  /* What the engine has audited (the /ui/engine/ cases run first), and four more. */
+  earlier = vigil_audit_read_latest (data_dir, 0, 0, &error);
+  g_assert_no_error (error);
+  total = g_strdup_printf ("%u of %u", earlier->len + 4, earlier->len + 4);
   audit = vigil_audit_new (data_dir, &error);
   g_assert_no_error (error);
   append_audit (audit, "claude-agent", "SELECT id, email FROM customers /* " AUDIT_PROBE " */", "allow");
@@ -642,7 +662,7 @@ test_audit_search (void)
   g_signal_emit_by_name (view, "search", "UI_AUDIT_PROBE", "deny");
   g_assert_true (wait_for (audit_results_are, &denied, 5000));
   g_signal_emit_by_name (view, "search", "", NULL);
-  g_assert_true (wait_for (audit_status_starts, (gpointer) "4 of 4", 5000));
+  g_assert_true (wait_for (audit_status_starts, total, 5000));
   screenshot ("audit");
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "audit.verify", NULL));
@@ -729,6 +749,337 @@ test_identities (void)
   g_assert_true (g_str_has_suffix (line, " dbname=shop\""));
 }
 
+/* ---- end to end: a libpq client, the application's engine, a real PostgreSQL ---------- */
+
+typedef struct
+{
+  char           *sql;
+  ExecStatusType  status;
+  char           *value;        /* first column of the first row */
+  char           *sqlstate;
+  char           *message;
+  gint            done;
+  GThread        *thread;
+} Query;
+
+static void
+query_free (Query *query)
+{
+  if (query->thread != NULL)
+    g_thread_join (query->thread);
+  g_free (query->sql);
+  g_free (query->value);
+  g_free (query->sqlstate);
+  g_free (query->message);
+  g_free (query);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Query, query_free)
+
+static char *
+agent_conninfo (void)
+{
+  VigilEngine *engine = vigil_application_get_engine (app);
+
+  return g_strdup_printf ("host=127.0.0.1 port=%u user=" UI_AGENT " password=%s "
+                          "dbname=" VIGIL_TEST_PG_APP_DB " sslmode=disable connect_timeout=10 "
+                          "application_name=test-ui-window",
+                          vigil_engine_get_port (engine), agent_token);
+}
+
+/* The worker: one connection, one statement, as an agent would send it. */
+static gpointer
+query_thread (gpointer data)
+{
+  Query *query = data;
+  g_autofree char *conninfo = agent_conninfo ();
+  PGconn *conn = PQconnectdb (conninfo);
+  PGresult *result = NULL;
+
+  if (PQstatus (conn) != CONNECTION_OK)
+    {
+      query->status = PGRES_FATAL_ERROR;
+      query->message = g_strdup_printf ("connect: %s", PQerrorMessage (conn));
+    }
+  else
+    {
+      result = PQexec (conn, query->sql);
+      query->status = PQresultStatus (result);
+      if (query->status == PGRES_TUPLES_OK && PQntuples (result) > 0 && PQnfields (result) > 0)
+        query->value = g_strdup (PQgetvalue (result, 0, 0));
+      query->sqlstate = g_strdup (PQresultErrorField (result, PG_DIAG_SQLSTATE));
+      query->message = g_strdup (PQresultErrorField (result, PG_DIAG_MESSAGE_PRIMARY));
+      PQclear (result);
+    }
+  PQfinish (conn);
+  g_atomic_int_set (&query->done, 1);
+  g_main_context_wakeup (NULL);
+  return NULL;
+}
+
+static Query *
+query_start (const char *sql)
+{
+  Query *query = g_new0 (Query, 1);
+
+  query->sql = g_strdup (sql);
+  query->thread = g_thread_new ("ui-test-client", query_thread, query);
+  return query;
+}
+
+static gboolean
+query_done (gpointer query)
+{
+  return g_atomic_int_get (&((Query *) query)->done) != 0;
+}
+
+static gboolean
+require_engine (void)
+{
+  if (pg == NULL)
+    {
+      g_test_skip (pg_missing);
+      return FALSE;
+    }
+  g_assert_nonnull (vigil_application_get_engine (app));
+  return TRUE;
+}
+
+/* The statement as the Live model has it (whole, as the client sent it). */
+static VigilLiveRecord *
+find_live (const char *statement)
+{
+  GListModel *model = G_LIST_MODEL (vigil_application_get_live_model (app));
+
+  for (guint i = n_items (model); i > 0; i--)
+    {
+      g_autoptr(VigilLiveRecord) record = g_list_model_get_item (model, i - 1);
+      g_autofree char *text = NULL;
+
+      g_object_get (record, "statement-full", &text, NULL);
+      if (g_strcmp0 (text, statement) == 0 &&
+          g_strcmp0 (vigil_live_record_get_identity (record), UI_AGENT) == 0)
+        return g_steal_pointer (&record);
+    }
+  return NULL;
+}
+
+static gboolean
+live_finished (gpointer statement)
+{
+  g_autoptr(VigilLiveRecord) record = find_live (statement);
+
+  return record != NULL && vigil_live_record_is_finished (record);
+}
+
+static gboolean
+live_denied (gpointer statement)
+{
+  g_autoptr(VigilLiveRecord) record = find_live (statement);
+
+  return record != NULL && g_strcmp0 (vigil_live_record_get_decision (record), "deny") == 0;
+}
+
+static char *
+upstream_value (const char *sql)
+{
+  g_autoptr(GError) error = NULL;
+  char *value = vigil_test_pg_query_value (pg, sql, &error);
+
+  g_assert_no_error (error);
+  return value;
+}
+
+static void
+test_engine_live (void)
+{
+  GListModel *shown;
+  g_autoptr(Query) query = NULL;
+  g_autoptr(VigilLiveRecord) record = NULL;
+  gboolean in_view = FALSE;
+
+  if (!require_engine ())
+    return;
+  vigil_window_show_view (window, "live");
+  vigil_live_view_set_filter (live_view (), NULL, NULL, NULL);
+  /* Only what the engine reports from here on, so the screenshot shows the real row. */
+  vigil_live_model_clear (vigil_application_get_live_model (app));
+
+  query = query_start ("select 42");
+  g_assert_true (wait_for (query_done, query, 10000));
+  g_assert_cmpstr (query->message, ==, NULL);
+  g_assert_cmpint (query->status, ==, PGRES_TUPLES_OK);
+  g_assert_cmpstr (query->value, ==, "42");
+
+  g_assert_true (wait_for (live_finished, (gpointer) "select 42", 10000));
+  record = find_live ("select 42");
+  g_assert_cmpstr (vigil_live_record_get_decision (record), ==, "allow");
+  g_assert_cmpint (vigil_live_record_get_rows (record), ==, 1);
+  /* And on screen: the view's (unfiltered) model has it too. */
+  shown = vigil_live_view_get_shown (live_view ());
+  for (guint i = 0; i < n_items (shown); i++)
+    {
+      g_autoptr(VigilLiveRecord) row = g_list_model_get_item (shown, i);
+
+      in_view |= row == record;
+    }
+  g_assert_true (in_view);
+  screenshot ("engine-live");
+}
+
+typedef struct
+{
+  const char *statement;
+  gint64      id;
+} HeldProbe;
+
+static gboolean
+held_statement_shown (gpointer data)
+{
+  HeldProbe *probe = data;
+  GListModel *list = G_LIST_MODEL (vigil_application_get_approvals (app));
+
+  for (guint i = 0; i < n_items (list); i++)
+    {
+      g_autoptr(VigilApprovalItem) item = g_list_model_get_item (list, i);
+
+      if (g_strcmp0 (vigil_approval_item_get_statement (item), probe->statement) == 0 &&
+          g_strcmp0 (vigil_approval_item_get_identity (item), UI_AGENT) == 0)
+        {
+          probe->id = vigil_approval_item_get_id (item);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* A label under WIDGET whose visible text (markup stripped) contains NEEDLE. */
+static gboolean
+text_contains (GtkWidget  *widget,
+               const char *needle)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_is_drawable (widget) &&
+      strstr (gtk_label_get_text (GTK_LABEL (widget)), needle) != NULL)
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (text_contains (child, needle))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+approvals_view_shows (gpointer needle)
+{
+  return text_contains (vigil_window_get_view_widget (window, "approvals"), needle);
+}
+
+static void
+test_engine_approve (void)
+{
+  GtkWidget *view = vigil_window_get_view_widget (window, "approvals");
+  g_autofree char *by = g_strconcat ("os:", g_get_user_name (), NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Query) query = NULL;
+  g_autoptr(VigilApproval) request = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autoptr(VigilLiveRecord) record = NULL;
+  g_autofree char *approver = NULL;
+  HeldProbe probe = { "DROP TABLE ui_t", 0 };
+  gint64 approved_at;
+
+  if (!require_engine ())
+    return;
+  g_assert_true (vigil_test_pg_exec (pg, "DROP TABLE IF EXISTS ui_t;"
+                                         "CREATE TABLE ui_t (id int);"
+                                         "ALTER TABLE ui_t OWNER TO " VIGIL_TEST_PG_APP_ROLE,
+                                     &error));
+  g_assert_no_error (error);
+  before = upstream_value ("select count(*) from pg_class where relname = 'ui_t'");
+  g_assert_cmpstr (before, ==, "1");
+
+  /* The built-in policy reviews schema changes by agents: the client waits. */
+  vigil_window_show_view (window, "approvals");
+  query = query_start (probe.statement);
+  g_assert_true (wait_for (held_statement_shown, &probe, 10000));
+  g_assert_cmpint (probe.id, >, 0);
+  g_assert_false (query_done (query));
+  g_assert_true (wait_for (approvals_view_shows, (gpointer) probe.statement, 2000));
+  screenshot ("engine-approvals");
+  /* Still waiting after a screenshot's worth of time: held, not slow. */
+  g_assert_false (query_done (query));
+
+  /* What the Approve button does. */
+  g_assert_true (gtk_widget_activate_action (view, "approvals.approve", "x", probe.id));
+  approved_at = g_get_monotonic_time ();
+  g_assert_true (wait_for (query_done, query, 5000));
+  g_test_message ("the client finished %" G_GINT64_FORMAT " ms after the approval",
+                  (g_get_monotonic_time () - approved_at) / 1000);
+  g_assert_cmpstr (query->message, ==, NULL);
+  g_assert_cmpint (query->status, ==, PGRES_COMMAND_OK);
+  after = upstream_value ("select count(*) from pg_class where relname = 'ui_t'");
+  g_assert_cmpstr (after, ==, "0");
+
+  request = vigil_approvals_get (queue, probe.id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (request->status, ==, "approved");
+  g_assert_cmpstr (request->decided_by, ==, by);
+  g_assert_true (wait_for (held_gone, &probe.id, 2000));
+  g_assert_true (wait_for (live_finished, (gpointer) probe.statement, 5000));
+  record = find_live (probe.statement);
+  g_object_get (record, "approver", &approver, NULL);
+  g_test_message ("Live: %s, approver %s", vigil_live_record_get_decision (record), approver);
+  g_assert_cmpstr (approver, ==, by);
+  vigil_window_show_view (window, "live");
+  screenshot ("engine-live-approved");
+}
+
+static const char deny_select_policy[] =
+  "{\"version\": 1, \"default_action\": \"allow\", \"rules\": ["
+  " {\"name\": \"no-select\", \"match\": {\"kind\": \"agent\", \"class\": [\"read\"]},"
+  "  \"action\": \"deny\", \"message\": \"ui test\"}]}";
+
+static void
+test_engine_policy (void)
+{
+  VigilPoliciesView *view = VIGIL_POLICIES_VIEW (vigil_window_get_view_widget (window, "policies"));
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(Query) allowed = NULL;
+  g_autoptr(Query) denied = NULL;
+  gint64 expected;
+  gint64 imported_at;
+
+  if (!require_engine ())
+    return;
+  /* Allowed under the policy in force now. */
+  allowed = query_start ("select 1");
+  g_assert_true (wait_for (query_done, allowed, 10000));
+  g_assert_cmpstr (allowed->message, ==, NULL);
+  g_assert_cmpstr (allowed->value, ==, "1");
+
+  /* Imported the way the view's Import button does it. */
+  file = write_policy ("deny-select-policy.json", deny_select_policy);
+  expected = policy_version () + 1;
+  vigil_window_show_view (window, "policies");
+  vigil_policies_view_import_file (view, file);
+  g_assert_true (wait_for (policy_shown, &expected, 5000));
+  imported_at = g_get_monotonic_time ();
+
+  denied = query_start ("select 1");
+  g_assert_true (wait_for (query_done, denied, 3000));
+  g_assert_cmpint (g_get_monotonic_time () - imported_at, <, 3 * G_USEC_PER_SEC);
+  g_test_message ("denied: %s %s", denied->sqlstate, denied->message);
+  g_assert_cmpint (denied->status, ==, PGRES_FATAL_ERROR);
+  g_assert_cmpstr (denied->sqlstate, ==, "42501");
+  g_assert_nonnull (denied->message);
+  g_assert_nonnull (strstr (denied->message, "ui test"));
+  screenshot ("engine-policies");
+
+  /* The Live view says so too (the newest "select 1" is the denied one). */
+  g_assert_true (wait_for (live_denied, (gpointer) "select 1", 5000));
+}
+
 static void
 test_views_screenshots (void)
 {
@@ -755,17 +1106,43 @@ test_views_screenshots (void)
   vigil_window_show_view (window, "live");
 }
 
+/* The throwaway PostgreSQL the engine fronts; without one the engine cases skip. */
+static void
+start_postgres (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!vigil_test_pg_available (&pg_missing))
+    {
+      g_test_message ("no PostgreSQL, the engine cases skip: %s", pg_missing);
+      return;
+    }
+  pg = vigil_test_pg_start (&error);
+  g_assert_no_error (error);
+  g_assert_nonnull (pg);
+}
+
 static void
 start_application (void)
 {
   g_autoptr(GError) error = NULL;
+  g_autofree char *upstream = NULL;
+  char *upstreams[2] = { NULL, NULL };
   VigilOptions options = { 0 };
 
+  start_postgres ();
   data_dir = g_dir_make_tmp ("vigil-ui-XXXXXX", &error);
   g_assert_no_error (error);
   options.data_dir = data_dir;
   options.socket_dir = data_dir;
   options.listen = (char *) "127.0.0.1:0";
+  options.api = (char *) "127.0.0.1:0";
+  if (pg != NULL)
+    {
+      upstream = vigil_test_pg_conninfo (pg, NULL);
+      upstreams[0] = upstream;
+      options.upstreams = upstreams;
+    }
 
   app = vigil_application_new ();
   g_application_set_flags (G_APPLICATION (app),
@@ -778,8 +1155,14 @@ start_application (void)
   g_assert_true (vigil_application_start (app, &options, &error));
   g_assert_no_error (error);
   g_assert_nonnull (vigil_application_get_engine (app));
+  g_assert_cmpuint (vigil_engine_get_port (vigil_application_get_engine (app)), >, 0);
   queue = vigil_approvals_open (data_dir, &error);
   g_assert_no_error (error);
+  /* An agent, added the way `vigilctl identity add` does it. */
+  g_assert_true (vigil_store_identity_add (vigil_application_get_store (app), UI_AGENT,
+                                           VIGIL_IDENTITY_KIND_AGENT, &agent_token, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (agent_token);
   g_application_activate (G_APPLICATION (app));
   window = VIGIL_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
   g_assert_nonnull (window);
@@ -801,6 +1184,11 @@ main (int    argc,
   g_test_add_func ("/ui/live/batch", test_live_batch);
   g_test_add_func ("/ui/live/filter", test_live_filter);
   g_test_add_func ("/ui/live/pause", test_live_pause);
+  /* GLib runs a suite's cases together, in this order: approve runs under the built-in
+   * policy (it holds the DROP), policy last (it denies reads). */
+  g_test_add_func ("/ui/engine/live", test_engine_live);
+  g_test_add_func ("/ui/engine/approve", test_engine_approve);
+  g_test_add_func ("/ui/engine/policy", test_engine_policy);
   g_test_add_func ("/ui/approvals/held-appears", test_approvals_held_appears);
   g_test_add_func ("/ui/approvals/approve", test_approvals_approve);
   g_test_add_func ("/ui/approvals/approve-for", test_approvals_approve_for);
@@ -818,5 +1206,18 @@ main (int    argc,
   g_application_quit (G_APPLICATION (app));
   g_clear_object (&app);
   g_clear_object (&queue);
+  g_clear_pointer (&pg, vigil_test_pg_stop);
+  if (ret == 0)
+    {
+      /* Kept after a failure, for a look at the store and the audit log. */
+      g_autoptr(GError) error = NULL;
+
+      if (!vigil_test_run ((const char * const[]) { "rm", "-rf", data_dir, NULL },
+                           NULL, NULL, NULL, NULL, &error))
+        g_printerr ("# could not remove %s: %s\n", data_dir, error->message);
+    }
+  g_free (data_dir);
+  g_free (agent_token);
+  g_free (pg_missing);
   return ret;
 }

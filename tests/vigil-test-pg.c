@@ -123,6 +123,18 @@ run_launcher_new (const char * const *envp_extra)
   return launcher;
 }
 
+guint
+vigil_test_scale_timeout (guint seconds)
+{
+  /* Sanitizer builds run several times slower: make check-asan sets the factor. */
+  const char *scale = g_getenv ("VIGIL_TEST_TIMEOUT_SCALE");
+  guint64 factor = 1;
+
+  if (scale != NULL && !g_ascii_string_to_unsigned (scale, 10, 1, 20, &factor, NULL))
+    factor = 1;
+  return seconds * (guint) factor;
+}
+
 gboolean
 vigil_test_run_full (const char * const *argv,
                      const char * const *envp_extra,
@@ -157,7 +169,8 @@ vigil_test_run_full (const char * const *argv,
   /* With a stdin pipe GSubprocess wants a buffer; an empty one closes stdin at once. */
   input = g_bytes_new (stdin_text ? stdin_text : "", stdin_text ? strlen (stdin_text) : 0);
   g_subprocess_communicate_async (proc, input, NULL, run_communicated_cb, &state);
-  timeout = g_timeout_source_new_seconds (timeout_seconds ? timeout_seconds : RUN_DEFAULT_TIMEOUT);
+  timeout = g_timeout_source_new_seconds (vigil_test_scale_timeout (timeout_seconds ? timeout_seconds
+                                                                                : RUN_DEFAULT_TIMEOUT));
   g_source_set_callback (timeout, run_timed_out_cb, &state, NULL);
   g_source_attach (timeout, context);
   while (!state.done)

@@ -54,6 +54,8 @@ gboolean     vigil_test_run                 (const char * const *argv,
                                              char              **out_stderr,
                                              int                *out_status,
                                              GError            **error);
+/* SECONDS times $VIGIL_TEST_TIMEOUT_SCALE (1 when unset): sanitizer builds are slower. */
+guint        vigil_test_scale_timeout      (guint seconds);
 gboolean     vigil_test_run_full            (const char * const *argv,
                                              const char * const *envp_extra,
                                              const char         *stdin_text,
