@@ -8,10 +8,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 BUILD_PACKAGES := meson ninja-build pkg-config gcc libglib2.0-dev libjson-glib-dev \
   libsoup-3.0-dev libsqlite3-dev libssl-dev libpq-dev libpg-query-dev openssl \
-  libgtk-4-dev libadwaita-1-dev gettext
+  libgtk-4-dev libadwaita-1-dev gettext libarchive-dev
 RUN_PACKAGES := postgresql-15 postgresql-client-15
 TEST_PACKAGES := $(RUN_PACKAGES) pgbouncer util-linux procps xvfb xauth dbus \
-  desktop-file-utils appstream-util fonts-cantarell
+  desktop-file-utils appstream-util fonts-cantarell chromium
 PACKAGES := $(sort $(BUILD_PACKAGES) $(TEST_PACKAGES))
 
 .PHONY: all deps build run check check-asan bench clean

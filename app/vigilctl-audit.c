@@ -1,4 +1,4 @@
-/* vigilctl-audit.c: `vigilctl audit tail|verify` (export and verify-bundle come later).
+/* vigilctl-audit.c: `vigilctl audit tail|verify|export|verify-bundle`.
  *
  * Reads the log with its own read-only connection, so it works beside a running proxy.
  *
@@ -6,10 +6,12 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib-unix.h>
 
 #include "vigil-audit-read.h"
+#include "vigil-bundle.h"
 #include "vigilctl.h"
 
 #define TAIL_DEFAULT_LINES   20
@@ -34,19 +36,30 @@ typedef struct
 
 static int audit_tail          (int argc, char **argv);
 static int audit_verify        (int argc, char **argv);
-static int audit_not_yet       (int argc, char **argv);
+static int audit_export        (int argc, char **argv);
+static int audit_verify_bundle (int argc, char **argv);
 
 static const AuditCommand audit_commands[] = {
   { "tail",          audit_tail,    "print the newest records ([--follow] [--json] [-n N])" },
   { "verify",        audit_verify,  "walk the hash chain; exit 1 at the first bad record" },
-  { "export",        audit_not_yet, "write a signed bundle (not yet available)" },
-  { "verify-bundle", audit_not_yet, "check a signed bundle (not yet available)" },
+  { "export",        audit_export,  "write a signed bundle (--out FILE [--since T] [--until T] "
+                                  "[--identity NAME] [--connection NAME])" },
+  { "verify-bundle", audit_verify_bundle,
+                                  "check a signed bundle (FILE [--continues EARLIER] "
+                                  "[--expect-key FINGERPRINT])" },
 };
 
 static char    *opt_data_dir;
 static gboolean opt_follow;
 static gboolean opt_json;
 static int      opt_lines = TAIL_DEFAULT_LINES;
+static char    *opt_out;
+static char    *opt_since;
+static char    *opt_until;
+static char    *opt_identity;
+static char    *opt_connection;
+static char    *opt_continues;
+static char    *opt_expect_key;
 
 static const GOptionEntry data_dir_entries[] = {
   { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_data_dir, "Vigil's data directory", "DIR" },
@@ -57,6 +70,26 @@ static const GOptionEntry tail_entries[] = {
   { "follow", 'f', 0, G_OPTION_ARG_NONE, &opt_follow, "Keep printing new records", NULL },
   { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "One JSON object per line", NULL },
   { "lines", 'n', 0, G_OPTION_ARG_INT, &opt_lines, "Print the newest N records", "N" },
+  { NULL }
+};
+
+static const GOptionEntry export_entries[] = {
+  { "out", 'o', 0, G_OPTION_ARG_FILENAME, &opt_out, "Write the bundle to FILE", "FILE" },
+  { "since", 0, 0, G_OPTION_ARG_STRING, &opt_since, "From TIME (RFC 3339 or YYYY-MM-DD)",
+    "TIME" },
+  { "until", 0, 0, G_OPTION_ARG_STRING, &opt_until, "Up to TIME, inclusive", "TIME" },
+  { "identity", 0, 0, G_OPTION_ARG_STRING, &opt_identity, "Only this identity's records in full",
+    "NAME" },
+  { "connection", 0, 0, G_OPTION_ARG_STRING, &opt_connection,
+    "Only this connection's records in full", "NAME" },
+  { NULL }
+};
+
+static const GOptionEntry verify_bundle_entries[] = {
+  { "continues", 0, 0, G_OPTION_ARG_FILENAME, &opt_continues,
+    "Also prove that FILE extends the chain of the bundle EARLIER", "EARLIER" },
+  { "expect-key", 0, 0, G_OPTION_ARG_STRING, &opt_expect_key,
+    "Require this signing key (its SHA-256 fingerprint)", "FINGERPRINT" },
   { NULL }
 };
 
@@ -281,12 +314,90 @@ audit_verify (int    argc,
   return VIGILCTL_EXIT_FAILED;
 }
 
-static int
-audit_not_yet (int    argc,
-               char **argv)
+static void
+export_progress_cb (const char *stage,
+                    double      fraction,
+                    gpointer    user_data)
 {
-  fprintf (stderr, "vigilctl: audit %s: not yet available\n", argv[0]);
-  return VIGILCTL_EXIT_ERROR;
+  int *last = user_data;
+  int percent = (int) (fraction * 100);
+
+  if (percent == *last || strcmp (stage, "done") == 0)
+    return;
+  *last = percent;
+  fprintf (stderr, "\r%-8s %3d%%", stage, percent);
+  if (strcmp (stage, "archive") == 0 && percent == 100)
+    fputc ('\n', stderr);
+}
+
+static gboolean
+parse_range (VigilBundleFilter *filter,
+             GError           **error)
+{
+  return (opt_since == NULL || vigil_bundle_parse_time (opt_since, FALSE, &filter->since_us, error))
+         && (opt_until == NULL || vigil_bundle_parse_time (opt_until, TRUE, &filter->until_us,
+                                                           error));
+}
+
+static int
+audit_export (int    argc,
+              char **argv)
+{
+  g_autofree char *data_dir = NULL;
+  g_autoptr(VigilBundleSummary) summary = NULL;
+  g_autoptr(GError) error = NULL;
+  VigilBundleFilter filter = { 0 };
+  int last_percent = -1;
+
+  if (!parse_options (&argc, &argv, "- write a signed audit bundle", export_entries))
+    return VIGILCTL_EXIT_ERROR;
+  if (opt_out == NULL)
+    return fail ("export needs --out FILE");
+  if (!parse_range (&filter, &error))
+    return fail (error->message);
+  filter.identity = opt_identity;
+  filter.connection = opt_connection;
+  data_dir = vigilctl_resolve_data_dir (opt_data_dir);
+  if (!vigil_bundle_export (data_dir, &filter, opt_out,
+                            isatty (STDERR_FILENO) ? export_progress_cb : NULL, &last_percent,
+                            NULL, &summary, &error))
+    return fail (error->message);
+  printf ("wrote %s: %" G_GINT64_FORMAT " entries, ids %" G_GINT64_FORMAT "..%" G_GINT64_FORMAT
+          " (%" G_GINT64_FORMAT " in full), signed by %s\n", opt_out, summary->entries,
+          summary->first_id, summary->last_id, summary->matching, summary->fingerprint);
+  return VIGILCTL_EXIT_OK;
+}
+
+static int
+audit_verify_bundle (int    argc,
+                     char **argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new ("FILE - check a signed audit bundle");
+  g_autoptr(VigilBundleSummary) summary = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* --data-dir is accepted like everywhere, and unused: a bundle needs nothing else. */
+  g_option_context_add_main_entries (context, data_dir_entries, NULL);
+  g_option_context_add_main_entries (context, verify_bundle_entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return fail (error->message);
+  if (argc != 2)
+    return fail ("verify-bundle needs exactly one FILE");
+  if (vigil_bundle_verify (argv[1], opt_continues, opt_expect_key, &summary, &error))
+    {
+      printf ("bundle valid: %" G_GINT64_FORMAT " entries, ids %" G_GINT64_FORMAT "..%"
+              G_GINT64_FORMAT ", signed by %s\n", summary->entries, summary->first_id,
+              summary->last_id, summary->fingerprint);
+      if (opt_continues != NULL)
+        printf ("continues %s (which ends at entry %" G_GINT64_FORMAT "): nothing between them "
+                "was removed or rewritten\n", opt_continues, summary->continues_from);
+      return VIGILCTL_EXIT_OK;
+    }
+  if (error->domain != VIGIL_BUNDLE_ERROR)
+    return fail (error->message);
+  printf ("bundle NOT valid: %s\n", error->message);
+  fprintf (stderr, "vigilctl: %s: bundle NOT valid: %s\n", argv[1], error->message);
+  return VIGILCTL_EXIT_FAILED;
 }
 
 static int

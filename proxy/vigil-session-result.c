@@ -88,7 +88,10 @@ finish (VigilSession    *self,
   r->rows = rows;
   r->duration_us = f->started_us > 0 ? g_get_monotonic_time () - f->started_us : 0;
   r->error_sqlstate = g_strdup (sqlstate);
-  r->error_message = g_strdup (message);
+  /* Server messages quote values ('invalid input syntax ... "bob@example.com"'). */
+  r->error_message = message ? _vigil_session_mask_for_audit (self, message, &r->masked) : NULL;
+  if (r->error_message == NULL)
+    r->error_message = g_strdup (message);
   r->bytes_to_client = self->bytes_to_client - f->bytes_at_start;
   if (!f->committed)
     {
