@@ -832,15 +832,13 @@ _vigil_session_mask_free (SessionMask *mask)
   g_free (mask);
 }
 
-MaskAction
-_vigil_session_mask_server_message (VigilSession    *self,
-                                    SessionInFlight *current,
-                                    const guint8    *msg,
-                                    gsize            len,
-                                    GByteArray      *out)
+static MaskAction
+mask_message (SessionMask     *mask,
+              SessionInFlight *current,
+              const guint8    *msg,
+              gsize            len,
+              GByteArray      *out)
 {
-  SessionMask *mask = self->mask;
-
   switch (msg[0])
     {
     case VIGIL_BE_DATA_ROW:
@@ -878,6 +876,24 @@ _vigil_session_mask_server_message (VigilSession    *self,
     default:
       return MASK_PASS;
     }
+}
+
+MaskAction
+_vigil_session_mask_server_message (VigilSession    *self,
+                                    SessionInFlight *current,
+                                    const guint8    *msg,
+                                    gsize            len,
+                                    GByteArray      *out)
+{
+  MaskAction action = mask_message (self->mask, current, msg, len, out);
+
+  /* While a plan was resolved the session kept reading: more than this message may be
+   * buffered with the socket drained, and the pump only looks at buffered messages while
+   * the server is readable. Say it is until that backlog is gone (never while waiting:
+   * the pump would spin instead of letting the lookup finish). */
+  if (action != MASK_WAIT && vigil_buffer_len (&self->server_in) > len)
+    self->server_readable = TRUE;
+  return action;
 }
 
 char *

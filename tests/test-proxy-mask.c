@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 
 #include "vigil-test-proxy.h"
+#include "vigil-wire.h"
 
 #define BOB_EMAIL   "bob@example.com"
 #define ALICE_EMAIL "alice@example.org"
@@ -30,8 +31,12 @@ static const char create_sql[] =
   "  '5555555555554444', 'GB82WEST12345698765432', 'ghp_wI0b26r08QZJi6gkfsUFRDzsLb5ER8BoFzQF',"
   "  E'card 4012888888881881 on file,\\tsee\\\\notes', 121);"
   "alter table customers owner to " VIGIL_TEST_PG_APP_ROLE ";"
-  "create function shout(t text) returns int language plpgsql as"
-  "  $$ begin raise notice 'contact %', t; return 1; end $$;";
+  "create table inbox (v text);"
+  "alter table inbox owner to " VIGIL_TEST_PG_APP_ROLE ";"
+  "create function inbox_notice() returns trigger language plpgsql as"
+  "  $$ begin raise notice 'contact %', new.v; return new; end $$;"
+  "create trigger inbox_notice before insert on inbox"
+  "  for each row execute function inbox_notice();";
 
 static const char * const clear_values[] = {
   BOB_EMAIL, ALICE_EMAIL, CAROL_EMAIL, AWS_KEY, "123-45-6789", "4111 1111 1111 1111",
@@ -231,7 +236,7 @@ test_copy_binary (void)
   g_assert_cmpmem (bin->str, 11, "PGCOPY\n\377\r\n\0", 11);
   p = (const guint8 *) bin->str + 15;
   end = (const guint8 *) bin->str + bin->len;
-  ext = ntohl (*(const guint32 *) p);
+  ext = vigil_wire_get_uint32 (p);
   p += 4 + ext;
   for (;;)
     {
@@ -239,7 +244,7 @@ test_copy_binary (void)
       gint32 lens[4];
 
       g_assert_cmpint (end - p, >=, 2);
-      nf = (gint16) ntohs (*(const guint16 *) p);
+      nf = (gint16) ((p[0] << 8) | p[1]);
       p += 2;
       if (nf == -1)
         break;
@@ -247,7 +252,7 @@ test_copy_binary (void)
       for (int i = 0; i < nf; i++)
         {
           g_assert_cmpint (end - p, >=, 4);
-          lens[i] = (gint32) ntohl (*(const guint32 *) p);
+          lens[i] = (gint32) vigil_wire_get_uint32 (p);
           p += 4;
           if (i == 1)
             g_assert_nonnull (g_strstr_len ((const char *) p, lens[i], "example.com"));
@@ -298,13 +303,15 @@ test_notice (void)
 {
   PGconn *conn = vigil_test_env_connect (NULL);
   g_autoptr(GString) notices = g_string_new (NULL);
-  g_autofree char *one = NULL;
+  PGresult *res;
 
   if (conn == NULL)
     return;
   PQsetNoticeProcessor (conn, notice_cb, notices);
-  one = vigil_test_query_value (conn, "select shout('" CAROL_EMAIL "')");
-  g_assert_cmpstr (one, ==, "1");
+  /* A trigger raises the notice: agents may insert, not run DO blocks. */
+  res = PQexec (conn, "insert into inbox values ('" CAROL_EMAIL "')");
+  g_assert_cmpint (PQresultStatus (res), ==, PGRES_COMMAND_OK);
+  PQclear (res);
   g_test_message ("notice: %s", notices->str);
   g_assert_nonnull (strstr (notices->str, "contact [email]"));
   assert_no_clear_value (notices->str, notices->len);
@@ -444,11 +451,10 @@ test_audit (void)
       g_usleep (100 * 1000);
       audit = audit_json (proxy);
     }
-  while (strstr (audit, "\"params\":\"[\\\"[email]\\\"]\"") == NULL &&
-         strstr (audit, "[\\\"[email]\\\"]") == NULL && g_get_monotonic_time () < deadline);
+  while (strstr (audit, "\"params\":[\"[email]\"]") == NULL && g_get_monotonic_time () < deadline);
   g_test_message ("%s", audit);
   g_assert_nonnull (strstr (audit, "select * from customers where email = '[email]'"));
-  g_assert_nonnull (strstr (audit, "[email]\\\"]"));
+  g_assert_nonnull (strstr (audit, "\"params\":[\"[email]\"]"));
   assert_no_clear_value (audit, strlen (audit));
   g_assert_true (g_regex_match_simple ("\"masked\":\\s*[1-9]", audit, 0, 0));
 }
