@@ -383,18 +383,27 @@ pump_client_reads (VigilSession *self)
 }
 
 static void
+process_buffered_server_input (VigilSession *self)
+{
+  while (self->state == SESSION_READY && forward_server_messages (self))
+    ;
+}
+
+static void
 pump_server_reads (VigilSession *self)
 {
   gboolean eof = FALSE;
 
+  /* Messages left from before (the client was slow, a column plan was being resolved):
+   * the server may have said everything already and will not wake us again. */
+  process_buffered_server_input (self);
   while (self->state == SESSION_READY && self->server_readable &&
          vigil_buffer_len (&self->client_out) < SESSION_HIGH_WATER &&
          !input_stalled (&self->server_in))
     {
       if (!fill_buffer (self->server, &self->server_in, &self->server_readable, &eof))
         break;
-      while (self->state == SESSION_READY && forward_server_messages (self))
-        ;
+      process_buffered_server_input (self);
     }
   if (eof)
     server_gone (self);

@@ -41,6 +41,14 @@ run_pgbench (const char * const *args,
   g_ptr_array_add (argv, NULL);
   vigil_test_run_full ((const char * const *) argv->pdata, NULL, NULL, 120,
                        &out, &err, &status, &error);
+  if (error != NULL)
+    {
+      /* A hang is the proxy's: show what it logged and what pgbench said so far. */
+      g_autofree char *log = vigil_test_proxy_read_log (proxy);
+
+      g_test_message ("pgbench %s: %s\nproxy log:\n%s", args[0], error->message,
+                      log ? log : "(none)");
+    }
   g_assert_no_error (error);
   if (!g_spawn_check_wait_status (status, NULL))
     {
