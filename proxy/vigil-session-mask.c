@@ -885,15 +885,7 @@ _vigil_session_mask_server_message (VigilSession    *self,
                                     gsize            len,
                                     GByteArray      *out)
 {
-  MaskAction action = mask_message (self->mask, current, msg, len, out);
-
-  /* While a plan was resolved the session kept reading: more than this message may be
-   * buffered with the socket drained, and the pump only looks at buffered messages while
-   * the server is readable. Say it is until that backlog is gone (never while waiting:
-   * the pump would spin instead of letting the lookup finish). */
-  if (action != MASK_WAIT && vigil_buffer_len (&self->server_in) > len)
-    self->server_readable = TRUE;
-  return action;
+  return mask_message (self->mask, current, msg, len, out);
 }
 
 char *

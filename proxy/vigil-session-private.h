@@ -116,6 +116,7 @@ struct _VigilSession
   VigilBuffer        server_out;
   gboolean           client_readable; /* poll said so, and no read has hit EAGAIN since */
   gboolean           server_readable;
+  gboolean           server_backlog;  /* buffered server messages left for the next round */
   gboolean           client_wants_out;/* TLS needs the fd writable to make progress */
   gboolean           server_wants_out;
   GSource           *timeout;         /* startup timeout, auth delay or drain limit */
@@ -126,6 +127,8 @@ struct _VigilSession
   VigilScramServer  *scram;
   VigilPeer         *peer;
   gint               counted_pid;     /* counted against the per-process limit */
+  gboolean           peer_resolved;   /* attribution is done (the peer may still be NULL) */
+  gboolean           connect_pending; /* logged in, waiting for attribution */
   gboolean           fncall_resolving;/* a FunctionCall waits for its function's name */
   VigilUpstream     *upstream;
   guint32            backend_pid;
@@ -224,6 +227,7 @@ gboolean _vigil_session_handle_server_message (VigilSession *self,
 /* vigil-session-startup.c: returns FALSE once nothing more can be done with the input. */
 gboolean _vigil_session_process_startup  (VigilSession *self);
 void     _vigil_session_begin_tls        (VigilSession *self);
+void     _vigil_session_connect_when_attributed (VigilSession *self);
 void     _vigil_session_continue_tls     (VigilSession *self);
 gboolean _vigil_session_process_auth     (VigilSession *self);
 

@@ -16,6 +16,19 @@
 #include "vigil-store.h"
 
 static void     connect_upstream (VigilSession *self);
+
+/* The per-process limit needs the peer: a login waits for attribution (milliseconds). */
+void
+_vigil_session_connect_when_attributed (VigilSession *self)
+{
+  if (!self->peer_resolved)
+    {
+      self->connect_pending = TRUE;
+      return;
+    }
+  self->connect_pending = FALSE;
+  connect_upstream (self);
+}
 static gboolean auth_failed      (VigilSession *self);
 
 /* ---- helpers ------------------------------------------------------------------------- */
@@ -340,7 +353,7 @@ sasl_final (VigilSession    *self,
   vigil_wire_write_auth (msg, VIGIL_AUTH_SASL_FINAL, reply->str, reply->len);
   vigil_wire_write_auth (msg, VIGIL_AUTH_OK, NULL, 0);
   _vigil_session_send_to_client (self, msg);
-  connect_upstream (self);
+  _vigil_session_connect_when_attributed (self);
   return FALSE;
 }
 

@@ -436,7 +436,7 @@ update_watches (VigilSession *self)
 
   if (client_wants_input (self))
     client_cond |= G_IO_IN;
-  if (vigil_buffer_len (&self->client_out) > 0 || self->client_wants_out)
+  if (vigil_buffer_len (&self->client_out) > 0 || self->client_wants_out || self->server_backlog)
     client_cond |= G_IO_OUT;
   /* Each change wakes the context up (a syscall): only tell GLib what changed. */
   if (client_cond != self->client_cond)
@@ -470,6 +470,32 @@ flush_all (VigilSession *self)
   return TRUE;
 }
 
+/* Server messages already buffered need no event to be forwarded: keep going while the
+ * client keeps up and messages move (a column plan being resolved stops them). Past the
+ * bound, the client's writability wakes us again (update_watches). */
+static void
+pump_server_until_idle (VigilSession *self)
+{
+  self->server_backlog = FALSE;
+  for (guint round = 0; self->state == SESSION_READY && self->server != NULL; round++)
+    {
+      gsize before = vigil_buffer_len (&self->server_in);
+
+      pump_server_reads (self);
+      if (self->state == SESSION_CLOSED || !flush_all (self))
+        return;
+      if (vigil_buffer_len (&self->client_out) > 0 || vigil_buffer_len (&self->server_in) == before)
+        return;
+      if (round == 16)
+        {
+          self->server_backlog = TRUE;
+          return;
+        }
+    }
+  if (self->state != SESSION_CLOSED)
+    flush_all (self);
+}
+
 void
 _vigil_session_pump (VigilSession *self)
 {
@@ -485,12 +511,7 @@ _vigil_session_pump (VigilSession *self)
     _vigil_session_release_gate (self);
   if (self->state != SESSION_CLOSED && self->state != SESSION_TLS_HANDSHAKE)
     {
-      if (self->state != SESSION_CLOSED && self->server != NULL)
-        pump_server_reads (self);
-      if (self->state != SESSION_CLOSED)
-        flush_all (self);
-      if (self->state == SESSION_READY && self->server != NULL)
-        pump_server_reads (self);
+      pump_server_until_idle (self);
       if (self->state != SESSION_CLOSED && flush_all (self) &&
           self->state == SESSION_DRAINING && vigil_buffer_len (&self->client_out) == 0)
         vigil_session_close (self, self->end_reason);
@@ -610,6 +631,7 @@ peer_resolved_cb (GObject      *source,
   VigilSession *self = user_data;
 
   self->peer = g_task_propagate_pointer (G_TASK (result), NULL);
+  self->peer_resolved = TRUE;
   if (self->state != SESSION_CLOSED && self->peer != NULL && self->peer->pid > 0)
     {
       guint limit = _vigil_engine_get_process_limit (self->engine);
@@ -624,6 +646,11 @@ peer_resolved_cb (GObject      *source,
           _vigil_session_fatal (self, VIGIL_SQLSTATE_TOO_MANY_CONNECTIONS, message);
           _vigil_session_pump (self);
         }
+    }
+  if (self->connect_pending && self->state != SESSION_CLOSED && self->state != SESSION_DRAINING)
+    {
+      _vigil_session_connect_when_attributed (self);
+      _vigil_session_pump (self);
     }
   vigil_session_unref (self);
 }
