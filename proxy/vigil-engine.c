@@ -423,17 +423,34 @@ close_all_sessions (VigilEngine *self)
     vigil_session_close (l->data, "Vigil is shutting down");
 }
 
+#define WATCHDOG_MS 500
+
+static gboolean
+watchdog_cb (gpointer data)
+{
+  VigilEngine *self = data;
+  g_autoptr(GList) sessions = g_hash_table_get_keys (self->sessions);
+
+  for (GList *l = sessions; l != NULL; l = l->next)
+    vigil_session_watchdog (l->data);
+  return G_SOURCE_CONTINUE;
+}
+
 static gpointer
 engine_thread_main (gpointer data)
 {
   VigilEngine *self = data;
   g_autoptr(GSource) poll_source = NULL;
+  g_autoptr(GSource) watchdog_source = NULL;
 
   g_private_set (&engine_thread_flag, GINT_TO_POINTER (1));
   g_main_context_push_thread_default (self->context);
   attach_listener (self, self->tcp_listener);
   attach_listener (self, self->unix_listener);
   _vigil_engine_approvals_attach (self);
+  watchdog_source = g_timeout_source_new (WATCHDOG_MS);
+  g_source_set_callback (watchdog_source, watchdog_cb, self, NULL);
+  g_source_attach (watchdog_source, self->context);
   poll_source = g_timeout_source_new (POLICY_POLL_MS);
   g_source_set_callback (poll_source, poll_policy_cb, self, NULL);
   g_source_attach (poll_source, self->context);
@@ -444,6 +461,7 @@ engine_thread_main (gpointer data)
   while (g_main_context_iteration (self->context, FALSE))
     ;
   g_source_destroy (poll_source);
+  g_source_destroy (watchdog_source);
   g_main_context_pop_thread_default (self->context);
   return NULL;
 }

@@ -496,10 +496,19 @@ pump_server_until_idle (VigilSession *self)
     flush_all (self);
 }
 
-void
-_vigil_session_pump (VigilSession *self)
+static gboolean
+head_message_complete (const VigilBuffer *buf)
 {
-  vigil_session_ref (self);
+  gsize len = vigil_buffer_len (buf);
+
+  return len >= VIGIL_WIRE_HEADER_SIZE &&
+         len >= (gsize) vigil_wire_get_uint32 (vigil_buffer_head (buf) + 1) + 1;
+}
+
+/* One pass over both directions. */
+static void
+pump_once (VigilSession *self)
+{
   if (self->state == SESSION_TLS_HANDSHAKE)
     _vigil_session_continue_tls (self);
   if (self->state != SESSION_CLOSED && self->state != SESSION_TLS_HANDSHAKE)
@@ -515,6 +524,24 @@ _vigil_session_pump (VigilSession *self)
       if (self->state != SESSION_CLOSED && flush_all (self) &&
           self->state == SESSION_DRAINING && vigil_buffer_len (&self->client_out) == 0)
         vigil_session_close (self, self->end_reason);
+    }
+}
+
+void
+_vigil_session_pump (VigilSession *self)
+{
+  vigil_session_ref (self);
+  /* Client messages left buffered once the upstream drained need no event either: the
+   * client may have sent everything and be waiting. Go on while they move. */
+  for (guint round = 0; round < 16 && self->state != SESSION_CLOSED; round++)
+    {
+      gsize before = vigil_buffer_len (&self->client_in);
+
+      pump_once (self);
+      if (self->state != SESSION_READY || !head_message_complete (&self->client_in) ||
+          upstream_backlog (self) >= SESSION_HIGH_WATER ||
+          vigil_buffer_len (&self->client_in) == before)
+        break;
     }
   if (self->state != SESSION_CLOSED)
     update_watches (self);
@@ -729,6 +756,34 @@ vigil_session_start (VigilSession *self)
   _vigil_session_set_timeout (self, _vigil_engine_get_startup_timeout (self->engine) * 1000,
                               startup_timed_out_cb);
   resolve_peer (self);
+}
+
+/* A safety net against a lost wakeup: a session with bytes in flight that no event moved
+ * for a while is pumped, and says so (a wakeup was lost: a bug worth a report). */
+void
+vigil_session_watchdog (VigilSession *self)
+{
+  gsize before[4] = {
+    vigil_buffer_len (&self->client_in), vigil_buffer_len (&self->server_in),
+    vigil_buffer_len (&self->client_out), vigil_buffer_len (&self->server_out),
+  };
+  gboolean pending = self->server != NULL && vigil_stream_has_pending (self->server);
+
+  if (self->state != SESSION_READY || self->hold != HOLD_NONE || self->fncall_resolving ||
+      (before[0] + before[1] + before[2] + before[3] == 0 && !pending))
+    return;
+  self->server_readable = TRUE;
+  self->client_readable = TRUE;
+  _vigil_session_pump (self);
+  if (self->state == SESSION_CLOSED)
+    return;
+  if (vigil_buffer_len (&self->client_in) != before[0] ||
+      vigil_buffer_len (&self->server_in) != before[1] ||
+      vigil_buffer_len (&self->client_out) != before[2] ||
+      vigil_buffer_len (&self->server_out) != before[3])
+    g_message ("session=%" G_GUINT64_FORMAT " watchdog moved a stalled session (client_in=%zu "
+               "server_in=%zu client_out=%zu server_out=%zu tls_pending=%d)", self->id,
+               before[0], before[1], before[2], before[3], pending);
 }
 
 void

@@ -23,6 +23,8 @@ void          vigil_session_close  (VigilSession *self,
                                     const char   *reason);
 /* A CancelRequest matched this session: cancel what its upstream runs. */
 void          vigil_session_cancel (VigilSession *self);
+/* Pumps a session that has bytes in flight (engine timer; see vigil-engine.c). */
+void          vigil_session_watchdog (VigilSession *self);
 /* A human decided the held request: APPROVED, or denied with REASON. */
 void          vigil_session_resolve_hold (VigilSession *self,
                                           gint64        id,
