@@ -20,13 +20,6 @@
 
 typedef struct
 {
-  const char *name;
-  int       (*run) (int argc, char **argv);
-  const char *summary;
-} AuditCommand;
-
-typedef struct
-{
   GMainLoop  *loop;
   char       *data_dir;
   gboolean    json;
@@ -39,7 +32,7 @@ static int audit_verify        (int argc, char **argv);
 static int audit_export        (int argc, char **argv);
 static int audit_verify_bundle (int argc, char **argv);
 
-static const AuditCommand audit_commands[] = {
+static const VigilctlCommand audit_commands[] = {
   { "tail",          audit_tail,    "print the newest records ([--follow] [--json] [-n N])" },
   { "verify",        audit_verify,  "walk the hash chain; exit 1 at the first bad record" },
   { "export",        audit_export,  "write a signed bundle (--out FILE [--since T] [--until T] "
@@ -60,11 +53,6 @@ static char    *opt_identity;
 static char    *opt_connection;
 static char    *opt_continues;
 static char    *opt_expect_key;
-
-static const GOptionEntry data_dir_entries[] = {
-  { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_data_dir, "Vigil's data directory", "DIR" },
-  { NULL }
-};
 
 static const GOptionEntry tail_entries[] = {
   { "follow", 'f', 0, G_OPTION_ARG_NONE, &opt_follow, "Keep printing new records", NULL },
@@ -93,30 +81,15 @@ static const GOptionEntry verify_bundle_entries[] = {
   { NULL }
 };
 
-static int
-fail (const char *message)
-{
-  fprintf (stderr, "vigilctl: %s\n", message);
-  return VIGILCTL_EXIT_ERROR;
-}
-
+/* Every audit command but verify-bundle takes options only. */
 static gboolean
 parse_options (int                *argc,
                char             ***argv,
                const char         *parameters,
                const GOptionEntry *extra_entries)
 {
-  g_autoptr(GOptionContext) context = g_option_context_new (parameters);
-  g_autoptr(GError) error = NULL;
-
-  g_option_context_add_main_entries (context, data_dir_entries, NULL);
-  if (extra_entries != NULL)
-    g_option_context_add_main_entries (context, extra_entries, NULL);
-  if (!g_option_context_parse (context, argc, argv, &error))
-    {
-      fail (error->message);
-      return FALSE;
-    }
+  if (!vigilctl_parse_options (argc, argv, parameters, &opt_data_dir, extra_entries))
+    return FALSE;
   if (*argc > 1)
     {
       fprintf (stderr, "vigilctl: unexpected argument '%s'\n", (*argv)[1]);
@@ -213,7 +186,7 @@ poll_cb (gpointer data)
 
   if (print_new (follow->data_dir, 0, &follow->last_id, follow->json, &error))
     return G_SOURCE_CONTINUE;
-  follow->status = fail (error->message);
+  follow->status = vigilctl_fail (error->message);
   g_main_loop_quit (follow->loop);
   return G_SOURCE_REMOVE;
 }
@@ -256,7 +229,7 @@ audit_tail (int    argc,
   if (!parse_options (&argc, &argv, "- print the newest audit records", tail_entries))
     return VIGILCTL_EXIT_ERROR;
   if (opt_lines < 0)
-    return fail ("-n must be 0 or more");
+    return vigilctl_fail ("-n must be 0 or more");
   data_dir = vigilctl_resolve_data_dir (opt_data_dir);
   /* -n 0 with --follow: only what comes next. */
   if (opt_lines == 0 && opt_follow)
@@ -264,14 +237,14 @@ audit_tail (int    argc,
       g_autoptr(GPtrArray) newest = vigil_audit_read_latest (data_dir, 1, 0, &error);
 
       if (newest == NULL)
-        return fail (error->message);
+        return vigilctl_fail (error->message);
       if (newest->len > 0)
         follow.last_id = ((VigilAuditRecord *) g_ptr_array_index (newest, 0))->id;
     }
   else if (!print_new (data_dir, opt_lines > 0 ? (guint) opt_lines : 0, &follow.last_id,
                        opt_json, &error))
     {
-      return fail (error->message);
+      return vigilctl_fail (error->message);
     }
   if (!opt_follow)
     return VIGILCTL_EXIT_OK;
@@ -299,7 +272,7 @@ audit_verify (int    argc,
       return VIGILCTL_EXIT_OK;
     }
   if (!g_error_matches (error, VIGIL_AUDIT_VERIFY_ERROR, VIGIL_AUDIT_VERIFY_ERROR_BROKEN))
-    return fail (error->message);
+    return vigilctl_fail (error->message);
   if (first_bad > 0)
     {
       printf ("first bad record: id %" G_GINT64_FORMAT ": %s\n", first_bad, reason);
@@ -352,16 +325,16 @@ audit_export (int    argc,
   if (!parse_options (&argc, &argv, "- write a signed audit bundle", export_entries))
     return VIGILCTL_EXIT_ERROR;
   if (opt_out == NULL)
-    return fail ("export needs --out FILE");
+    return vigilctl_fail ("export needs --out FILE");
   if (!parse_range (&filter, &error))
-    return fail (error->message);
+    return vigilctl_fail (error->message);
   filter.identity = opt_identity;
   filter.connection = opt_connection;
   data_dir = vigilctl_resolve_data_dir (opt_data_dir);
   if (!vigil_bundle_export (data_dir, &filter, opt_out,
                             isatty (STDERR_FILENO) ? export_progress_cb : NULL, &last_percent,
                             NULL, &summary, &error))
-    return fail (error->message);
+    return vigilctl_fail (error->message);
   printf ("wrote %s: %" G_GINT64_FORMAT " entries, ids %" G_GINT64_FORMAT "..%" G_GINT64_FORMAT
           " (%" G_GINT64_FORMAT " in full), signed by %s\n", opt_out, summary->entries,
           summary->first_id, summary->last_id, summary->matching, summary->fingerprint);
@@ -372,17 +345,15 @@ static int
 audit_verify_bundle (int    argc,
                      char **argv)
 {
-  g_autoptr(GOptionContext) context = g_option_context_new ("FILE - check a signed audit bundle");
   g_autoptr(VigilBundleSummary) summary = NULL;
   g_autoptr(GError) error = NULL;
 
   /* --data-dir is accepted like everywhere, and unused: a bundle needs nothing else. */
-  g_option_context_add_main_entries (context, data_dir_entries, NULL);
-  g_option_context_add_main_entries (context, verify_bundle_entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    return fail (error->message);
+  if (!vigilctl_parse_options (&argc, &argv, "FILE - check a signed audit bundle",
+                               &opt_data_dir, verify_bundle_entries))
+    return VIGILCTL_EXIT_ERROR;
   if (argc != 2)
-    return fail ("verify-bundle needs exactly one FILE");
+    return vigilctl_fail ("verify-bundle needs exactly one FILE");
   if (vigil_bundle_verify (argv[1], opt_continues, opt_expect_key, &summary, &error))
     {
       printf ("bundle valid: %" G_GINT64_FORMAT " entries, ids %" G_GINT64_FORMAT "..%"
@@ -394,32 +365,19 @@ audit_verify_bundle (int    argc,
       return VIGILCTL_EXIT_OK;
     }
   if (error->domain != VIGIL_BUNDLE_ERROR)
-    return fail (error->message);
+    return vigilctl_fail (error->message);
   printf ("bundle NOT valid: %s\n", error->message);
   fprintf (stderr, "vigilctl: %s: bundle NOT valid: %s\n", argv[1], error->message);
   return VIGILCTL_EXIT_FAILED;
-}
-
-static int
-print_usage (FILE *out)
-{
-  fprintf (out, "Usage: vigilctl audit COMMAND [--data-dir DIR]\n\nCommands:\n");
-  for (gsize i = 0; i < G_N_ELEMENTS (audit_commands); i++)
-    fprintf (out, "  %-14s %s\n", audit_commands[i].name, audit_commands[i].summary);
-  return out == stdout ? VIGILCTL_EXIT_OK : VIGILCTL_EXIT_ERROR;
 }
 
 int
 vigilctl_audit_main (int    argc,
                      char **argv)
 {
-  if (argc < 2)
-    return print_usage (stderr);
-  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
-    return print_usage (stdout);
-  for (gsize i = 0; i < G_N_ELEMENTS (audit_commands); i++)
-    if (strcmp (argv[1], audit_commands[i].name) == 0)
-      return audit_commands[i].run (argc - 1, argv + 1);
-  fprintf (stderr, "vigilctl: unknown audit command '%s'\n", argv[1]);
-  return print_usage (stderr);
+  int status = vigilctl_dispatch ("audit", audit_commands, G_N_ELEMENTS (audit_commands),
+                                  argc, argv);
+
+  g_clear_pointer (&opt_data_dir, g_free);
+  return status;
 }

@@ -13,18 +13,11 @@
 #include "vigil-store.h"
 #include "vigilctl.h"
 
-typedef struct
-{
-  const char *name;
-  int       (*run) (int argc, char **argv);
-  const char *summary;
-} IdentityCommand;
-
 static int identity_add    (int argc, char **argv);
 static int identity_list   (int argc, char **argv);
 static int identity_revoke (int argc, char **argv);
 
-static const IdentityCommand identity_commands[] = {
+static const VigilctlCommand identity_commands[] = {
   { "add",    identity_add,    "create an identity and print its token" },
   { "list",   identity_list,   "list identities, revoked ones included" },
   { "revoke", identity_revoke, "revoke an identity's token" },
@@ -32,40 +25,7 @@ static const IdentityCommand identity_commands[] = {
 
 static char *opt_data_dir;
 
-static const GOptionEntry data_dir_entries[] = {
-  { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_data_dir,
-    "Vigil's data directory", "DIR" },
-  { NULL }
-};
-
-static int
-fail (const char *message)
-{
-  fprintf (stderr, "vigilctl: %s\n", message);
-  return VIGILCTL_EXIT_ERROR;
-}
-
 /* Parses a subcommand's options; argv[0] is the subcommand's name. */
-static gboolean
-parse_options (int                *argc,
-               char             ***argv,
-               const char         *parameters,
-               const GOptionEntry *extra_entries)
-{
-  g_autoptr(GOptionContext) context = g_option_context_new (parameters);
-  g_autoptr(GError) error = NULL;
-
-  g_option_context_add_main_entries (context, data_dir_entries, NULL);
-  if (extra_entries != NULL)
-    g_option_context_add_main_entries (context, extra_entries, NULL);
-  if (!g_option_context_parse (context, argc, argv, &error))
-    {
-      fail (error->message);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 static VigilStore *
 open_store (void)
 {
@@ -75,7 +35,7 @@ open_store (void)
 
   store = vigil_store_open (data_dir, &error);
   if (store == NULL)
-    fail (error->message);
+    vigilctl_fail (error->message);
   return store;
 }
 
@@ -94,16 +54,16 @@ identity_add (int    argc,
     { NULL }
   };
 
-  if (!parse_options (&argc, &argv, "add NAME", entries))
+  if (!vigilctl_parse_options (&argc, &argv, "add NAME", &opt_data_dir, entries))
     return VIGILCTL_EXIT_ERROR;
   if (argc != 2)
-    return fail ("usage: vigilctl identity add NAME [--kind agent|human|admin]");
+    return vigilctl_fail ("usage: vigilctl identity add NAME [--kind agent|human|admin]");
   if (kind_name != NULL && !vigil_identity_kind_from_string (kind_name, &kind))
-    return fail ("--kind must be agent, human or admin");
+    return vigilctl_fail ("--kind must be agent, human or admin");
   if ((store = open_store ()) == NULL)
     return VIGILCTL_EXIT_ERROR;
   if (!vigil_store_identity_add (store, argv[1], kind, &token, &error))
-    return fail (error->message);
+    return vigilctl_fail (error->message);
 
   fprintf (stderr, "Token for %s (shown once; store it now, Vigil keeps only a verifier):\n",
            argv[1]);
@@ -191,14 +151,14 @@ identity_list (int    argc,
     { NULL }
   };
 
-  if (!parse_options (&argc, &argv, "list", entries))
+  if (!vigilctl_parse_options (&argc, &argv, "list", &opt_data_dir, entries))
     return VIGILCTL_EXIT_ERROR;
   if (argc != 1)
-    return fail ("usage: vigilctl identity list [--json]");
+    return vigilctl_fail ("usage: vigilctl identity list [--json]");
   if ((store = open_store ()) == NULL)
     return VIGILCTL_EXIT_ERROR;
   if ((identities = vigil_store_identity_list (store, &error)) == NULL)
-    return fail (error->message);
+    return vigilctl_fail (error->message);
 
   if (json)
     for (guint i = 0; i < identities->len; i++)
@@ -215,49 +175,25 @@ identity_revoke (int    argc,
   g_autoptr(VigilStore) store = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (!parse_options (&argc, &argv, "revoke NAME", NULL))
+  if (!vigilctl_parse_options (&argc, &argv, "revoke NAME", &opt_data_dir, NULL))
     return VIGILCTL_EXIT_ERROR;
   if (argc != 2)
-    return fail ("usage: vigilctl identity revoke NAME");
+    return vigilctl_fail ("usage: vigilctl identity revoke NAME");
   if ((store = open_store ()) == NULL)
     return VIGILCTL_EXIT_ERROR;
   if (!vigil_store_identity_revoke (store, argv[1], &error))
-    return fail (error->message);
+    return vigilctl_fail (error->message);
   fprintf (stderr, "Revoked %s\n", argv[1]);
   return VIGILCTL_EXIT_OK;
-}
-
-static int
-print_usage (FILE *out)
-{
-  fprintf (out, "Usage: vigilctl identity COMMAND [--data-dir DIR]\n\nCommands:\n");
-  for (gsize i = 0; i < G_N_ELEMENTS (identity_commands); i++)
-    fprintf (out, "  %-8s %s\n", identity_commands[i].name, identity_commands[i].summary);
-  return out == stdout ? VIGILCTL_EXIT_OK : VIGILCTL_EXIT_ERROR;
 }
 
 int
 vigilctl_identity_main (int    argc,
                         char **argv)
 {
-  if (argc < 2)
-    return print_usage (stderr);
-  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
-    return print_usage (stdout);
+  int status = vigilctl_dispatch ("identity", identity_commands, G_N_ELEMENTS (identity_commands),
+                                  argc, argv);
 
-  /* GOption's --help then reads "Usage: vigilctl identity add NAME". */
-  g_set_prgname ("vigilctl identity");
-  for (gsize i = 0; i < G_N_ELEMENTS (identity_commands); i++)
-    {
-      if (strcmp (argv[1], identity_commands[i].name) == 0)
-        {
-          int status = identity_commands[i].run (argc - 1, argv + 1);
-
-          g_clear_pointer (&opt_data_dir, g_free);
-          return status;
-        }
-    }
-
-  fprintf (stderr, "vigilctl: unknown identity command '%s'\n", argv[1]);
-  return print_usage (stderr);
+  g_clear_pointer (&opt_data_dir, g_free);
+  return status;
 }

@@ -15,19 +15,12 @@
 #include "vigil-store.h"
 #include "vigilctl.h"
 
-typedef struct
-{
-  const char *name;
-  int       (*run) (int argc, char **argv);
-  const char *summary;
-} PolicyCommand;
-
 static int policy_list     (int argc, char **argv);
 static int policy_import   (int argc, char **argv);
 static int policy_export   (int argc, char **argv);
 static int policy_versions (int argc, char **argv);
 
-static const PolicyCommand policy_commands[] = {
+static const VigilctlCommand policy_commands[] = {
   { "list",     policy_list,     "show the rules of the policy in force" },
   { "import",   policy_import,   "validate FILE and make it the policy in force" },
   { "export",   policy_export,   "print the policy in force as JSON" },
@@ -35,39 +28,6 @@ static const PolicyCommand policy_commands[] = {
 };
 
 static char *opt_data_dir;
-
-static const GOptionEntry data_dir_entries[] = {
-  { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_data_dir,
-    "Vigil's data directory", "DIR" },
-  { NULL }
-};
-
-static int
-fail (const char *message)
-{
-  fprintf (stderr, "vigilctl: %s\n", message);
-  return VIGILCTL_EXIT_ERROR;
-}
-
-static gboolean
-parse_options (int                *argc,
-               char             ***argv,
-               const char         *parameters,
-               const GOptionEntry *extra_entries)
-{
-  g_autoptr(GOptionContext) context = g_option_context_new (parameters);
-  g_autoptr(GError) error = NULL;
-
-  g_option_context_add_main_entries (context, data_dir_entries, NULL);
-  if (extra_entries != NULL)
-    g_option_context_add_main_entries (context, extra_entries, NULL);
-  if (!g_option_context_parse (context, argc, argv, &error))
-    {
-      fail (error->message);
-      return FALSE;
-    }
-  return TRUE;
-}
 
 static VigilStore *
 open_store (void)
@@ -78,7 +38,7 @@ open_store (void)
 
   store = vigil_store_open (data_dir, &error);
   if (store == NULL)
-    fail (error->message);
+    vigilctl_fail (error->message);
   return store;
 }
 
@@ -135,14 +95,14 @@ policy_list (int    argc,
   g_autoptr(GError) error = NULL;
   int width = 4;
 
-  if (!parse_options (&argc, &argv, "list", NULL))
+  if (!vigilctl_parse_options (&argc, &argv, "list", &opt_data_dir, NULL))
     return VIGILCTL_EXIT_ERROR;
   if (argc != 1)
-    return fail ("usage: vigilctl policy list");
+    return vigilctl_fail ("usage: vigilctl policy list");
   if ((store = open_store ()) == NULL)
     return VIGILCTL_EXIT_ERROR;
   if ((policy = load_current (store, &version, &error)) == NULL)
-    return fail (error->message);
+    return vigilctl_fail (error->message);
 
   if (version != NULL)
     {
@@ -195,12 +155,12 @@ policy_import (int    argc,
     { NULL }
   };
 
-  if (!parse_options (&argc, &argv, "import FILE", entries))
+  if (!vigilctl_parse_options (&argc, &argv, "import FILE", &opt_data_dir, entries))
     return VIGILCTL_EXIT_ERROR;
   if (argc != 2)
-    return fail ("usage: vigilctl policy import FILE [--comment TEXT]");
+    return vigilctl_fail ("usage: vigilctl policy import FILE [--comment TEXT]");
   if (!g_file_get_contents (argv[1], &contents, NULL, &error))
-    return fail (error->message);
+    return vigilctl_fail (error->message);
   if ((policy = vigil_policy_new_from_json (contents, &error)) == NULL)
     {
       fprintf (stderr, "vigilctl: %s: %s\n", argv[1], error->message);
@@ -213,7 +173,7 @@ policy_import (int    argc,
   canonical = vigil_policy_to_json (policy);
   author = os_user_name ();
   if (!vigil_store_policy_save (store, canonical, author, comment, &version, &error))
-    return fail (error->message);
+    return vigilctl_fail (error->message);
   printf ("policy version %" G_GINT64_FORMAT " imported\n", version);
   return fflush (stdout) == 0 ? VIGILCTL_EXIT_OK : VIGILCTL_EXIT_ERROR;
 }
@@ -228,14 +188,14 @@ policy_export (int    argc,
   g_autoptr(GError) error = NULL;
   g_autofree char *json = NULL;
 
-  if (!parse_options (&argc, &argv, "export", NULL))
+  if (!vigilctl_parse_options (&argc, &argv, "export", &opt_data_dir, NULL))
     return VIGILCTL_EXIT_ERROR;
   if (argc != 1)
-    return fail ("usage: vigilctl policy export");
+    return vigilctl_fail ("usage: vigilctl policy export");
   if ((store = open_store ()) == NULL)
     return VIGILCTL_EXIT_ERROR;
   if ((policy = load_current (store, &version, &error)) == NULL)
-    return fail (error->message);
+    return vigilctl_fail (error->message);
   json = vigil_policy_to_json (policy);
   printf ("%s\n", json);
   return fflush (stdout) == 0 ? VIGILCTL_EXIT_OK : VIGILCTL_EXIT_ERROR;
@@ -249,14 +209,14 @@ policy_versions (int    argc,
   g_autoptr(GPtrArray) versions = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (!parse_options (&argc, &argv, "versions", NULL))
+  if (!vigilctl_parse_options (&argc, &argv, "versions", &opt_data_dir, NULL))
     return VIGILCTL_EXIT_ERROR;
   if (argc != 1)
-    return fail ("usage: vigilctl policy versions");
+    return vigilctl_fail ("usage: vigilctl policy versions");
   if ((store = open_store ()) == NULL)
     return VIGILCTL_EXIT_ERROR;
   if ((versions = vigil_store_policy_list_versions (store, &error)) == NULL)
-    return fail (error->message);
+    return vigilctl_fail (error->message);
 
   printf ("%-7s  %-19s  %-16s  %-12s  %s\n", "VERSION", "IMPORTED", "AUTHOR", "SHA256",
           "COMMENT");
@@ -274,36 +234,13 @@ policy_versions (int    argc,
   return fflush (stdout) == 0 ? VIGILCTL_EXIT_OK : VIGILCTL_EXIT_ERROR;
 }
 
-static int
-print_usage (FILE *out)
-{
-  fprintf (out, "Usage: vigilctl policy COMMAND [--data-dir DIR]\n\nCommands:\n");
-  for (gsize i = 0; i < G_N_ELEMENTS (policy_commands); i++)
-    fprintf (out, "  %-9s %s\n", policy_commands[i].name, policy_commands[i].summary);
-  return out == stdout ? VIGILCTL_EXIT_OK : VIGILCTL_EXIT_ERROR;
-}
-
 int
 vigilctl_policy_main (int    argc,
                       char **argv)
 {
-  if (argc < 2)
-    return print_usage (stderr);
-  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
-    return print_usage (stdout);
+  int status = vigilctl_dispatch ("policy", policy_commands, G_N_ELEMENTS (policy_commands),
+                                  argc, argv);
 
-  g_set_prgname ("vigilctl policy");
-  for (gsize i = 0; i < G_N_ELEMENTS (policy_commands); i++)
-    {
-      if (strcmp (argv[1], policy_commands[i].name) == 0)
-        {
-          int status = policy_commands[i].run (argc - 1, argv + 1);
-
-          g_clear_pointer (&opt_data_dir, g_free);
-          return status;
-        }
-    }
-
-  fprintf (stderr, "vigilctl: unknown policy command '%s'\n", argv[1]);
-  return print_usage (stderr);
+  g_clear_pointer (&opt_data_dir, g_free);
+  return status;
 }

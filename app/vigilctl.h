@@ -15,6 +15,30 @@ G_BEGIN_DECLS
 #define VIGILCTL_EXIT_FAILED  1
 #define VIGILCTL_EXIT_ERROR   2
 
+/* A command or subcommand: its name, its entry point (argv[0] is the name), one line. */
+typedef struct
+{
+  const char *name;
+  int       (*run) (int argc, char **argv);
+  const char *summary;
+} VigilctlCommand;
+
+/* Runs the command named by argv[1] of COMMANDS ("vigilctl GROUP COMMAND ..."), or prints
+ * the usage (to stdout for --help, exit 0; to stderr otherwise, exit 2). */
+int       vigilctl_dispatch       (const char            *group,
+                                   const VigilctlCommand *commands,
+                                   gsize                  n_commands,
+                                   int                    argc,
+                                   char                 **argv);
+/* "vigilctl: MESSAGE" on stderr; returns VIGILCTL_EXIT_ERROR. */
+int       vigilctl_fail           (const char            *message);
+/* Parses --data-dir DIR (into *DATA_DIR) and EXTRA_ENTRIES; reports errors itself. */
+gboolean  vigilctl_parse_options  (int                   *argc,
+                                   char                ***argv,
+                                   const char            *parameters,
+                                   char                 **data_dir,
+                                   const GOptionEntry    *extra_entries);
+
 /* --data-dir DIR, else $VIGIL_DATA_DIR, else $XDG_DATA_HOME/vigil. */
 char *vigilctl_resolve_data_dir (const char *option_value);
 
