@@ -451,7 +451,9 @@ take_batch_locked (VigilAudit *self,
     {
       gint64 now = g_get_monotonic_time ();
 
-      if (self->stopping || self->flushing || self->kicked || self->pending_statements > 0)
+      /* A flush or a kick hurries what is pending, never a retry still in its delay. */
+      if (self->stopping || self->pending_statements > 0 ||
+          ((self->flushing || self->kicked) && self->pending.length > 0))
         break;
       if (self->pending.length > 0 && now >= self->outcomes_since + OUTCOME_LINGER_US)
         break;
