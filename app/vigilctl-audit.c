@@ -1,6 +1,8 @@
 /* vigilctl-audit.c: `vigilctl audit tail|verify|export|verify-bundle`.
  *
  * Reads the log with its own read-only connection, so it works beside a running proxy.
+ * After a crash the newest entries may still be only in the journal: each command first
+ * replays it into the log (safe beside a running proxy too).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -9,7 +11,9 @@
 #include <unistd.h>
 
 #include <glib-unix.h>
+#include <glib/gstdio.h>
 
+#include "vigil-audit.h"
 #include "vigil-audit-read.h"
 #include "vigil-bundle.h"
 #include "vigilctl.h"
@@ -218,6 +222,25 @@ follow_log (Follow *follow)
   return follow->status;
 }
 
+/* The entries a killed proxy left only in the journal. Readers still work without it (a
+ * read-only data directory, say), so a failure is only reported. */
+static void
+recover_journal (const char *data_dir)
+{
+  g_autofree char *journal = g_build_filename (data_dir, "audit.journal", NULL);
+  g_autoptr(GError) error = NULL;
+  guint64 replayed = 0;
+  GStatBuf st;
+
+  if (g_stat (journal, &st) != 0 || st.st_size == 0)
+    return;
+  if (!vigil_audit_recover (data_dir, &replayed, &error))
+    g_printerr ("vigilctl: the audit journal was not replayed: %s\n", error->message);
+  else if (replayed > 0)
+    g_printerr ("vigilctl: replayed %" G_GUINT64_FORMAT " audit entries from the journal\n",
+                replayed);
+}
+
 static int
 audit_tail (int    argc,
             char **argv)
@@ -231,6 +254,7 @@ audit_tail (int    argc,
   if (opt_lines < 0)
     return vigilctl_fail ("-n must be 0 or more");
   data_dir = vigilctl_resolve_data_dir (opt_data_dir);
+  recover_journal (data_dir);
   /* -n 0 with --follow: only what comes next. */
   if (opt_lines == 0 && opt_follow)
     {
@@ -266,6 +290,7 @@ audit_verify (int    argc,
   if (!parse_options (&argc, &argv, "- check the audit log's hash chain", NULL))
     return VIGILCTL_EXIT_ERROR;
   data_dir = vigilctl_resolve_data_dir (opt_data_dir);
+  recover_journal (data_dir);
   if (vigil_audit_verify_full (data_dir, &entries, &head, &first_bad, &reason, &error))
     {
       printf ("audit log intact: %" G_GINT64_FORMAT " entries, head %s\n", entries, head);
@@ -331,6 +356,7 @@ audit_export (int    argc,
   filter.identity = opt_identity;
   filter.connection = opt_connection;
   data_dir = vigilctl_resolve_data_dir (opt_data_dir);
+  recover_journal (data_dir);
   if (!vigil_bundle_export (data_dir, &filter, opt_out,
                             isatty (STDERR_FILENO) ? export_progress_cb : NULL, &last_percent,
                             NULL, &summary, &error))

@@ -12,6 +12,7 @@ G_BEGIN_DECLS
 
 #define VIGIL_AUDIT_DB_NAME     "vigil.db"
 #define VIGIL_AUDIT_HEAD_NAME   "audit.head"
+#define VIGIL_AUDIT_JOURNAL_NAME "audit.journal"
 #define VIGIL_AUDIT_HASH_LEN    32
 #define VIGIL_AUDIT_HEX_LEN     (VIGIL_AUDIT_HASH_LEN * 2)
 #define VIGIL_AUDIT_GENESIS_HEX "0000000000000000000000000000000000000000000000000000000000000000"
@@ -75,6 +76,24 @@ void     _vigil_audit_value_set_text (VigilAuditValue       *value,
 void     _vigil_audit_entry_from_row (VigilAuditEntry       *entry,
                                       sqlite3_stmt          *stmt,
                                       int                    first);
+/* The canonical encoding (what the chain hashes): u64be (25), then each column. */
+void     _vigil_audit_entry_encode   (const VigilAuditEntry *entry,
+                                      GByteArray            *out);
+/* Parses what _vigil_audit_entry_encode wrote (null, integer and text columns); values
+ * borrow DATA. FALSE when malformed. */
+gboolean _vigil_audit_entry_decode   (const guint8          *data,
+                                      gsize                  len,
+                                      VigilAuditEntry       *entry);
+/* SHA-256 over the domain, PREV (raw) and an encoded entry; DIGEST_OUT: 32 bytes. */
+void     _vigil_audit_hash_encoded   (const guint8          *prev,
+                                      const guint8          *encoded,
+                                      gsize                  len,
+                                      guint8                *digest_out);
+gboolean _vigil_audit_hex_to_hash    (const char            *hex,
+                                      guint8                *out);
+/* HEX_OUT: VIGIL_AUDIT_HEX_LEN + 1 bytes. */
+void     _vigil_audit_hash_to_hex    (const guint8          *hash,
+                                      char                  *hex_out);
 /* HEX_OUT: VIGIL_AUDIT_HEX_LEN + 1 bytes. FALSE only if PREV_HEX is not a valid hash. */
 gboolean _vigil_audit_entry_hash     (const VigilAuditEntry *entry,
                                       const char            *prev_hex,
@@ -90,6 +109,41 @@ gboolean _vigil_audit_head_read      (const char            *data_dir,
                                       gint64                *out_entries,
                                       char                 **out_hash_hex,
                                       GError               **error);
+
+/* DATA_DIR/audit.journal (vigil-audit-journal.c): the write-ahead journal in front of
+ * audit_log. Not thread-safe: the audit serialises its use. */
+typedef struct _VigilAuditJournal VigilAuditJournal;
+
+/* Called for each intact frame in order; FALSE (with ERROR) stops the replay. */
+typedef gboolean (*VigilAuditJournalFunc) (const VigilAuditEntry  *entry,
+                                           const char             *prev_hex,
+                                           const char             *hash_hex,
+                                           gpointer                user_data,
+                                           GError                **error);
+
+VigilAuditJournal *_vigil_audit_journal_open     (const char             *data_dir,
+                                                  GError                **error);
+void               _vigil_audit_journal_free     (VigilAuditJournal      *self);
+/* Appends one frame (prev and hash raw, the canonical encoding) to OUT. */
+void               _vigil_audit_journal_frame    (GByteArray             *out,
+                                                  const guint8           *prev,
+                                                  const guint8           *hash,
+                                                  const guint8           *encoded,
+                                                  gsize                   encoded_len);
+/* Writes all of DATA or, on failure, nothing. */
+gboolean           _vigil_audit_journal_write    (VigilAuditJournal      *self,
+                                                  const guint8           *data,
+                                                  gsize                   len,
+                                                  GError                **error);
+gboolean           _vigil_audit_journal_lock     (VigilAuditJournal      *self);
+goffset            _vigil_audit_journal_get_size (VigilAuditJournal      *self);
+gboolean           _vigil_audit_journal_reset    (VigilAuditJournal      *self,
+                                                  GError                **error);
+/* Reads DATA_DIR's journal (none is fine) up to its first torn frame. */
+gboolean           _vigil_audit_journal_replay   (const char             *data_dir,
+                                                  VigilAuditJournalFunc   func,
+                                                  gpointer                user_data,
+                                                  GError                **error);
 
 /* Test hooks. */
 VigilAudit *_vigil_audit_new_full         (const char  *data_dir,

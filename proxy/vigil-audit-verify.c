@@ -86,46 +86,139 @@ _vigil_audit_entry_from_row (VigilAuditEntry *entry,
 }
 
 static void
-put_u64 (EVP_MD_CTX *ctx,
+put_u64 (GByteArray *out,
          guint64     v)
 {
   guint8 be[8];
 
   for (int i = 7; i >= 0; i--, v >>= 8)
     be[i] = v & 0xff;
-  EVP_DigestUpdate (ctx, be, sizeof be);
+  g_byte_array_append (out, be, sizeof be);
+}
+
+static gboolean
+get_u64 (const guint8 **p,
+         const guint8  *end,
+         guint64       *out)
+{
+  guint64 v = 0;
+
+  if (end - *p < 8)
+    return FALSE;
+  for (int i = 0; i < 8; i++)
+    v = v << 8 | (*p)[i];
+  *p += 8;
+  *out = v;
+  return TRUE;
 }
 
 static void
-put_value (EVP_MD_CTX            *ctx,
+put_value (GByteArray            *out,
            const VigilAuditValue *value)
 {
   guint64 bits;
 
-  EVP_DigestUpdate (ctx, &value->type, 1);
+  g_byte_array_append (out, (const guint8 *) &value->type, 1);
   switch (value->type)
     {
     case 'I':
-      put_u64 (ctx, (guint64) value->i);
+      put_u64 (out, (guint64) value->i);
       break;
     case 'F':
       memcpy (&bits, &value->f, sizeof bits);
-      put_u64 (ctx, bits);
+      put_u64 (out, bits);
       break;
     case 'T':
     case 'B':
-      put_u64 (ctx, value->len);
+      put_u64 (out, value->len);
       if (value->len > 0)
-        EVP_DigestUpdate (ctx, value->data, value->len);
+        g_byte_array_append (out, value->data, (guint) value->len);
       break;
     default:
       break;
     }
 }
 
+void
+_vigil_audit_entry_encode (const VigilAuditEntry *entry,
+                           GByteArray            *out)
+{
+  put_u64 (out, VIGIL_AUDIT_N_FIELDS);
+  for (int i = 0; i < VIGIL_AUDIT_N_FIELDS; i++)
+    put_value (out, &entry->v[i]);
+}
+
+/* Only what the writer produces: null, integer and text columns. */
 static gboolean
-hex_to_hash (const char *hex,
-             guint8     *out)
+get_value (const guint8    **p,
+           const guint8     *end,
+           VigilAuditValue  *value)
+{
+  guint64 n;
+
+  memset (value, 0, sizeof *value);
+  if (*p >= end)
+    return FALSE;
+  value->type = (char) *(*p)++;
+  switch (value->type)
+    {
+    case 'N':
+      return TRUE;
+    case 'I':
+      if (!get_u64 (p, end, &n))
+        return FALSE;
+      value->i = (gint64) n;
+      return TRUE;
+    case 'T':
+      if (!get_u64 (p, end, &n) || n > (guint64) (end - *p))
+        return FALSE;
+      value->data = *p;
+      value->len = (gsize) n;
+      *p += n;
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+gboolean
+_vigil_audit_entry_decode (const guint8    *data,
+                           gsize            len,
+                           VigilAuditEntry *entry)
+{
+  const guint8 *p = data;
+  const guint8 *end = data + len;
+  guint64 n_fields = 0;
+
+  if (!get_u64 (&p, end, &n_fields) || n_fields != VIGIL_AUDIT_N_FIELDS)
+    return FALSE;
+  for (int i = 0; i < VIGIL_AUDIT_N_FIELDS; i++)
+    if (!get_value (&p, end, &entry->v[i]))
+      return FALSE;
+  return p == end;
+}
+
+void
+_vigil_audit_hash_encoded (const guint8 *prev,
+                           const guint8 *encoded,
+                           gsize         len,
+                           guint8       *digest_out)
+{
+  unsigned int digest_len = 0;
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
+
+  EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL);
+  EVP_DigestUpdate (ctx, ENCODING_DOMAIN, sizeof ENCODING_DOMAIN);  /* with its NUL */
+  EVP_DigestUpdate (ctx, prev, VIGIL_AUDIT_HASH_LEN);
+  EVP_DigestUpdate (ctx, encoded, len);
+  EVP_DigestFinal_ex (ctx, digest_out, &digest_len);
+  EVP_MD_CTX_free (ctx);
+  g_assert (digest_len == VIGIL_AUDIT_HASH_LEN);
+}
+
+gboolean
+_vigil_audit_hex_to_hash (const char *hex,
+                          guint8     *out)
 {
   if (hex == NULL || strlen (hex) != VIGIL_AUDIT_HEX_LEN)
     return FALSE;
@@ -141,36 +234,34 @@ hex_to_hash (const char *hex,
   return TRUE;
 }
 
+void
+_vigil_audit_hash_to_hex (const guint8 *hash,
+                          char         *hex_out)
+{
+  static const char digits[] = "0123456789abcdef";
+
+  for (int i = 0; i < VIGIL_AUDIT_HASH_LEN; i++)
+    {
+      hex_out[2 * i] = digits[hash[i] >> 4];
+      hex_out[2 * i + 1] = digits[hash[i] & 0xf];
+    }
+  hex_out[VIGIL_AUDIT_HEX_LEN] = '\0';
+}
+
 gboolean
 _vigil_audit_entry_hash (const VigilAuditEntry *entry,
                          const char            *prev_hex,
                          char                  *hex_out)
 {
-  static const char digits[] = "0123456789abcdef";
+  g_autoptr(GByteArray) encoded = g_byte_array_sized_new (512);
   guint8 prev[VIGIL_AUDIT_HASH_LEN];
-  guint8 digest[EVP_MAX_MD_SIZE];
-  unsigned int digest_len = 0;
-  EVP_MD_CTX *ctx;
+  guint8 digest[VIGIL_AUDIT_HASH_LEN];
 
-  if (!hex_to_hash (prev_hex, prev))
+  if (!_vigil_audit_hex_to_hash (prev_hex, prev))
     return FALSE;
-  ctx = EVP_MD_CTX_new ();
-  EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL);
-  EVP_DigestUpdate (ctx, ENCODING_DOMAIN, sizeof ENCODING_DOMAIN);  /* with its NUL */
-  EVP_DigestUpdate (ctx, prev, sizeof prev);
-  put_u64 (ctx, VIGIL_AUDIT_N_FIELDS);
-  for (int i = 0; i < VIGIL_AUDIT_N_FIELDS; i++)
-    put_value (ctx, &entry->v[i]);
-  EVP_DigestFinal_ex (ctx, digest, &digest_len);
-  EVP_MD_CTX_free (ctx);
-
-  g_assert (digest_len == VIGIL_AUDIT_HASH_LEN);
-  for (int i = 0; i < VIGIL_AUDIT_HASH_LEN; i++)
-    {
-      hex_out[2 * i] = digits[digest[i] >> 4];
-      hex_out[2 * i + 1] = digits[digest[i] & 0xf];
-    }
-  hex_out[VIGIL_AUDIT_HEX_LEN] = '\0';
+  _vigil_audit_entry_encode (entry, encoded);
+  _vigil_audit_hash_encoded (prev, encoded->data, encoded->len, digest);
+  _vigil_audit_hash_to_hex (digest, hex_out);
   return TRUE;
 }
 
@@ -224,7 +315,7 @@ _vigil_audit_head_read (const char  *data_dir,
       || !g_str_has_prefix (lines[1], "entries ")
       || !g_ascii_string_to_unsigned (lines[1] + 8, 10, 0, G_MAXINT64, &entries, NULL)
       || !g_str_has_prefix (lines[2], "hash ")
-      || !hex_to_hash (lines[2] + 5, scratch))
+      || !_vigil_audit_hex_to_hash (lines[2] + 5, scratch))
     {
       g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_INVALID, "%s is malformed", path);
       return FALSE;

@@ -1,23 +1,35 @@
 /* vigil-audit.c: the write-ahead, hash-chained flight recorder.
  *
  * Schema and chain (data/sql/0002-audit.sql): audit_log holds ENTRIES, ids contiguous
- * from 1 and assigned by the writer inside its write transaction. An entry is a
- * 'statement' (the record's fields) or an 'outcome' (statement_id, rows, duration_us,
- * masked, error_sqlstate, error_message, bytes), so outcomes are chained like everything
- * else. hash = SHA-256 ("vigil-audit-entry-v1\0" || prev_hash (32 raw bytes) ||
- * u64be (25) || the 25 content columns in VIGIL_AUDIT_CONTENT_COLUMNS order, id and kind
- * first), each column encoded as a type byte ('N' null; 'I' + i64be; 'T' + u64be length +
- * bytes), so no two different entries encode alike. The genesis prev_hash is 32 zero
- * bytes; hashes are stored as lowercase hex. Each batch also updates the single-row
- * audit_checkpoint (entries, head_hash) in its transaction, and after COMMIT the head is
- * copied to DATA_DIR/audit.head (atomic rename), which may therefore lag the log by one
- * batch after a crash but is never ahead of it; verify accepts that lag and nothing else.
+ * from 1. An entry is a 'statement' (the record's fields) or an 'outcome' (statement_id,
+ * rows, duration_us, masked, error_sqlstate, error_message, bytes), so outcomes are
+ * chained like everything else. hash = SHA-256 ("vigil-audit-entry-v1\0" || prev_hash
+ * (32 raw bytes) || u64be (25) || the 25 content columns in VIGIL_AUDIT_CONTENT_COLUMNS
+ * order, id and kind first), each column encoded as a type byte ('N' null; 'I' + i64be;
+ * 'T' + u64be length + bytes), so no two different entries encode alike. The genesis
+ * prev_hash is 32 zero bytes; hashes are stored as lowercase hex.
  *
- * Failure policy: a batch that cannot be committed is rolled back; its statements get a
- * VIGIL_ERROR_STORE error (the engine refuses them) and its outcomes are kept in memory
- * and retried first in later batches (at most OUTCOME_RETRY_MAX, oldest dropped with a
- * warning past that, since their statements already ran). The head is re-read from the
- * database inside every write transaction, so a failed batch leaves nothing behind.
+ * Write-ahead: an entry gets its id and hash when it is appended, on the caller's thread,
+ * and a statement's entry is written to the journal (vigil-audit-journal.c) with one
+ * write(2) before vigil_audit_log_statement() returns; the statement may then run. That
+ * is as durable as a SQLite commit in WAL mode with synchronous=NORMAL (it survives
+ * kill -9, not power loss) and costs a few microseconds instead of a thread hop and a
+ * transaction. Outcomes are chained at once but reach the journal with the next
+ * statement or the next batch (they are not a write-ahead promise).
+ *
+ * The writer thread copies entries into audit_log in large batches (group commit), each
+ * batch also updating the single-row audit_checkpoint; DATA_DIR/audit.head is a copy of
+ * the head outside SQLite written at most every HEAD_FILE_INTERVAL, so it may lag the log
+ * but is never ahead of it; verify accepts that lag and nothing else. The journal is reset
+ * once the database holds all of it. Opening the audit replays whatever the journal has
+ * that the database lacks (after a crash), and only one process may write a data
+ * directory's audit at a time (the journal is locked).
+ *
+ * Failure policy: fail closed. A journal that cannot be written refuses the statement
+ * (VIGIL_ERROR_STORE: the engine answers 58030). A batch the database refuses is rolled
+ * back and retried after RETRY_DELAY; its entries are safe in the journal, and while the
+ * database refuses batches every new statement is refused too, so the backlog stays
+ * bounded and the failure is seen at once.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -27,84 +39,74 @@
 
 #include "vigil-audit-private.h"
 
-#define BATCH_MAX           512
-#define OUTCOME_RETRY_MAX   8192
-#define RETRY_DELAY_US      (100 * G_TIME_SPAN_MILLISECOND)
-#define BUSY_TIMEOUT_MS     5000
+#define BATCH_EAGER           256   /* commit at once with this many waiting */
+#define BATCH_MAX             4096
+#define LINGER_US             (2 * G_TIME_SPAN_MILLISECOND)
+#define RETRY_DELAY_US        (100 * G_TIME_SPAN_MILLISECOND)
+#define BUSY_TIMEOUT_MS       5000
 #define HEAD_FILE_INTERVAL_US (100 * G_TIME_SPAN_MILLISECOND)
-#define OUTCOME_LINGER_US   (2 * G_TIME_SPAN_MILLISECOND)
+#define JOURNAL_RESET_BYTES   (4 * 1024 * 1024)
+#define BUFFER_KEEP_BYTES     (1024 * 1024)
 
+/* A chained entry on its way to the database: its canonical encoding, as hashed. */
 typedef struct
 {
-  guint64              seq;
-  gint64               id;            /* assigned in the write transaction */
-  VigilAuditRecord    *record;        /* statement entries; NULL for outcomes */
-
-  /* statement entries */
-  GMainContext        *context;
-  VigilAuditCommitted  callback;
-  gpointer             user_data;
-
-  /* outcome entries */
-  gint64               time_us;
-  gint64               statement_id;
-  gint64               rows;
-  gint64               duration_us;
-  guint                masked;
-  char                *error_sqlstate;
-  char                *error_message;
-  guint64              bytes;
+  gint64  id;
+  char    prev_hex[VIGIL_AUDIT_HEX_LEN + 1];
+  char    hash_hex[VIGIL_AUDIT_HEX_LEN + 1];
+  gsize   len;
+  guint8  encoded[];
 } Item;
 
+/* The audit tables through one connection. */
 typedef struct
 {
-  VigilAuditCommitted callback;
-  gpointer            user_data;
-  gint64              id;
-} Note;
-
-typedef struct
-{
-  GArray *notes;
-  GError *error;
-} NoteBatch;
-
-struct _VigilAudit
-{
-  GObject       parent_instance;
-
-  /* immutable after construction */
-  char         *data_dir;
-  GThread      *thread;
-
-  /* writer thread only */
   sqlite3      *db;
   sqlite3_stmt *insert;
   sqlite3_stmt *update_checkpoint;
   sqlite3_stmt *select_head;
-  int           applied_busy_timeout;
-  gint64        head_entries;   /* the chain head as last committed */
-  char          head_hash[VIGIL_AUDIT_HEX_LEN + 1];
-  gint64        head_written;   /* ... and as the head file last says */
-  gint64        head_written_at;
+} AuditDb;
+
+struct _VigilAudit
+{
+  GObject            parent_instance;
+
+  /* immutable after construction */
+  char              *data_dir;
+  GThread           *thread;
+
+  /* writer thread only */
+  AuditDb            store;
+  int                applied_busy_timeout;
+  gint64             head_entries;   /* the database's head as last committed */
+  char               head_hash[VIGIL_AUDIT_HEX_LEN + 1];
+  gint64             head_written;   /* ... and as the head file last says */
+  gint64             head_written_at;
+
+  /* the chain, under chain_lock (taken before lock when both are needed) */
+  GMutex             chain_lock;
+  VigilAuditJournal *journal;
+  GByteArray        *unwritten;      /* chained frames not yet in the journal (outcomes) */
+  GByteArray        *scratch;
+  gint64             chain_id;
+  guint8             chain_hash[VIGIL_AUDIT_HASH_LEN];
 
   /* shared, under lock */
-  GMutex        lock;
-  GCond         cond;
-  GQueue        pending;        /* Item, oldest first */
-  GQueue        retry;          /* outcome Items whose batch failed */
-  guint64       appended_seq;
-  guint64       done_seq;
-  gboolean      stopping;
-  guint         pending_statements;  /* statement Items in pending */
-  gint64        outcomes_since;      /* when the oldest waiting outcome came */
-  guint         flushing;            /* callers in vigil_audit_flush */
-  gboolean      kicked;              /* commit waiting outcomes now */
-
-  gint64        last_commit_us;
+  GMutex             lock;
+  GCond              cond;
+  GQueue             pending;        /* Item, in id order */
+  gint64             pending_since;  /* when the oldest pending item came */
+  guint64            appended;       /* items ever queued */
+  guint64            committed;      /* ... and ever committed */
+  guint64            failed_batches;
+  GError            *failure;        /* the database's refusal, while it lasts */
+  gboolean           stopping;
+  guint              flushing;       /* callers in vigil_audit_flush */
+  gboolean           kicked;         /* commit what is pending now */
+  gint64             last_commit_us;
 
   /* shared, atomic */
-  int           busy_timeout_ms;
+  int                busy_timeout_ms;
 };
 
 G_DEFINE_FINAL_TYPE (VigilAudit, vigil_audit, G_TYPE_OBJECT)
@@ -114,12 +116,6 @@ G_DEFINE_FINAL_TYPE (VigilAudit, vigil_audit, G_TYPE_OBJECT)
 static void
 item_free (Item *item)
 {
-  if (item == NULL)
-    return;
-  vigil_audit_record_free (item->record);
-  g_clear_pointer (&item->context, g_main_context_unref);
-  g_free (item->error_sqlstate);
-  g_free (item->error_message);
   g_free (item);
 }
 
@@ -144,30 +140,21 @@ exec_sql (sqlite3     *db,
 }
 
 static void
-entry_from_item (VigilAuditEntry *entry,
-                 const Item      *item)
+entry_clear (VigilAuditEntry *entry,
+             const char      *kind)
 {
-  const VigilAuditRecord *r = item->record;
-
   for (int i = 0; i < VIGIL_AUDIT_N_FIELDS; i++)
     _vigil_audit_value_set_text (&entry->v[i], NULL);
-  _vigil_audit_value_set_int (&entry->v[VIGIL_AUDIT_FIELD_ID], item->id);
-  _vigil_audit_value_set_text (&entry->v[VIGIL_AUDIT_FIELD_KIND],
-                               r != NULL ? "statement" : "outcome");
-  if (r == NULL)
-    {
-      _vigil_audit_value_set_int (&entry->v[VIGIL_AUDIT_FIELD_TIME_US], item->time_us);
-      _vigil_audit_value_set_int (&entry->v[VIGIL_AUDIT_FIELD_STATEMENT_ID], item->statement_id);
-      _vigil_audit_value_set_int (&entry->v[VIGIL_AUDIT_FIELD_ROWS], item->rows);
-      _vigil_audit_value_set_int (&entry->v[VIGIL_AUDIT_FIELD_DURATION_US], item->duration_us);
-      _vigil_audit_value_set_int (&entry->v[VIGIL_AUDIT_FIELD_MASKED], item->masked);
-      _vigil_audit_value_set_text (&entry->v[VIGIL_AUDIT_FIELD_ERROR_SQLSTATE],
-                                   item->error_sqlstate);
-      _vigil_audit_value_set_text (&entry->v[VIGIL_AUDIT_FIELD_ERROR_MESSAGE],
-                                   item->error_message);
-      _vigil_audit_value_set_int (&entry->v[VIGIL_AUDIT_FIELD_BYTES], (gint64) item->bytes);
-      return;
-    }
+  _vigil_audit_value_set_int (&entry->v[VIGIL_AUDIT_FIELD_ID], 0);  /* chain_locked's */
+  _vigil_audit_value_set_text (&entry->v[VIGIL_AUDIT_FIELD_KIND], kind);
+}
+
+/* Borrows R's strings. */
+static void
+entry_from_record (VigilAuditEntry        *entry,
+                   const VigilAuditRecord *r)
+{
+  entry_clear (entry, "statement");
   _vigil_audit_value_set_int (&entry->v[VIGIL_AUDIT_FIELD_TIME_US], r->time_us);
   _vigil_audit_value_set_text (&entry->v[VIGIL_AUDIT_FIELD_IDENTITY], r->identity);
   _vigil_audit_value_set_text (&entry->v[VIGIL_AUDIT_FIELD_IDENTITY_KIND], r->identity_kind);
@@ -211,346 +198,191 @@ bind_entry (sqlite3_stmt          *stmt,
   sqlite3_bind_text (stmt, VIGIL_AUDIT_N_FIELDS + 2, hash, -1, SQLITE_STATIC);
 }
 
+/* ---- the database ------------------------------------------------------------------- */
+
 static gboolean
-read_head (VigilAudit  *self,
+read_head (AuditDb     *store,
            gint64      *out_id,
            char        *out_hash,
            GError     **error)
 {
   int rc;
 
-  sqlite3_reset (self->select_head);
-  rc = sqlite3_step (self->select_head);
+  sqlite3_reset (store->select_head);
+  rc = sqlite3_step (store->select_head);
   *out_id = 0;
   g_strlcpy (out_hash, VIGIL_AUDIT_GENESIS_HEX, VIGIL_AUDIT_HEX_LEN + 1);
   if (rc == SQLITE_ROW)
     {
-      *out_id = sqlite3_column_int64 (self->select_head, 0);
-      g_strlcpy (out_hash, (const char *) sqlite3_column_text (self->select_head, 1),
+      *out_id = sqlite3_column_int64 (store->select_head, 0);
+      g_strlcpy (out_hash, (const char *) sqlite3_column_text (store->select_head, 1),
                  VIGIL_AUDIT_HEX_LEN + 1);
     }
-  sqlite3_reset (self->select_head);
+  sqlite3_reset (store->select_head);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return set_db_error (error, self->db, "reading the head");
+    return set_db_error (error, store->db, "reading the head");
   return TRUE;
 }
 
+/* Appends ENTRY after the head HEAD_ID/HEAD_HASH, which it must continue; an entry the
+ * database already has (another process replayed the journal) is skipped. */
 static gboolean
-insert_items (VigilAudit  *self,
-              GPtrArray   *items,
-              gint64      *head_id,
-              char        *head_hash,
-              GError     **error)
+insert_entry (AuditDb               *store,
+              const VigilAuditEntry *entry,
+              const char            *prev_hex,
+              const char            *hash_hex,
+              gint64                *head_id,
+              char                  *head_hash,
+              GError               **error)
 {
-  for (guint i = 0; i < items->len; i++)
-    {
-      Item *item = g_ptr_array_index (items, i);
-      char hash[VIGIL_AUDIT_HEX_LEN + 1];
-      VigilAuditEntry entry;
-      int rc;
+  gint64 id = entry->v[VIGIL_AUDIT_FIELD_ID].i;
+  int rc;
 
-      item->id = ++*head_id;
-      entry_from_item (&entry, item);
-      if (!_vigil_audit_entry_hash (&entry, head_hash, hash))
-        {
-          g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_STORE,
-                       "Cannot write the audit log: the newest entry's hash is malformed");
-          return FALSE;
-        }
-      bind_entry (self->insert, &entry, head_hash, hash);
-      rc = sqlite3_step (self->insert);
-      sqlite3_reset (self->insert);
-      if (rc != SQLITE_DONE)
-        return set_db_error (error, self->db, "insert");
-      memcpy (head_hash, hash, sizeof hash);
+  if (id <= *head_id)
+    return TRUE;
+  if (id != *head_id + 1 || strcmp (prev_hex, head_hash) != 0)
+    {
+      g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_STORE,
+                   "Cannot write the audit log: entry %" G_GINT64_FORMAT " does not continue "
+                   "its head (entry %" G_GINT64_FORMAT "); is another process writing it?",
+                   id, *head_id);
+      return FALSE;
     }
+  bind_entry (store->insert, entry, prev_hex, hash_hex);
+  rc = sqlite3_step (store->insert);
+  sqlite3_reset (store->insert);
+  if (rc != SQLITE_DONE)
+    return set_db_error (error, store->db, "insert");
+  *head_id = id;
+  memcpy (head_hash, hash_hex, VIGIL_AUDIT_HEX_LEN + 1);
   return TRUE;
 }
 
 static gboolean
-update_checkpoint (VigilAudit  *self,
+update_checkpoint (AuditDb     *store,
                    gint64       entries,
                    const char  *hash,
                    GError     **error)
 {
   int rc;
 
-  sqlite3_reset (self->update_checkpoint);
-  sqlite3_bind_int64 (self->update_checkpoint, 1, entries);
-  sqlite3_bind_text (self->update_checkpoint, 2, hash, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (self->update_checkpoint, 3, g_get_real_time ());
-  rc = sqlite3_step (self->update_checkpoint);
-  sqlite3_reset (self->update_checkpoint);
-  if (rc != SQLITE_DONE || sqlite3_changes (self->db) != 1)
-    return set_db_error (error, self->db, "checkpoint");
+  sqlite3_reset (store->update_checkpoint);
+  sqlite3_bind_int64 (store->update_checkpoint, 1, entries);
+  sqlite3_bind_text (store->update_checkpoint, 2, hash, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (store->update_checkpoint, 3, g_get_real_time ());
+  rc = sqlite3_step (store->update_checkpoint);
+  sqlite3_reset (store->update_checkpoint);
+  if (rc != SQLITE_DONE || sqlite3_changes (store->db) != 1)
+    return set_db_error (error, store->db, "checkpoint");
   return TRUE;
 }
 
-static void
-write_head_file (VigilAudit *self,
-                 gint64      entries,
-                 const char *hash)
-{
-  g_autoptr(GError) error = NULL;
+typedef gboolean (*InsertFunc) (AuditDb  *store,
+                                gpointer  data,
+                                gint64   *head_id,
+                                char     *head_hash,
+                                GError  **error);
 
-  /* It only ever lags; the next batch rewrites it. */
-  if (!_vigil_audit_head_write (self->data_dir, entries, hash, &error))
-    g_warning ("Cannot update the audit head file: %s", error->message);
-}
-
-static void
-apply_busy_timeout (VigilAudit *self)
-{
-  int wanted = g_atomic_int_get (&self->busy_timeout_ms);
-
-  if (wanted != self->applied_busy_timeout)
-    {
-      sqlite3_busy_timeout (self->db, wanted);
-      self->applied_busy_timeout = wanted;
-    }
-}
-
-/* One transaction for the whole batch (group commit). */
+/* One write transaction: FUNC appends after the head, the checkpoint follows. */
 static gboolean
-write_batch (VigilAudit  *self,
-             GPtrArray   *items,
-             gint64      *out_latency_us,
-             GError     **error)
+in_transaction (AuditDb     *store,
+                InsertFunc   func,
+                gpointer     data,
+                gint64      *out_head_id,
+                char        *out_head_hash,
+                GError     **error)
 {
   char head_hash[VIGIL_AUDIT_HEX_LEN + 1];
-  gint64 started = g_get_monotonic_time ();
   gint64 head_id = 0;
+  gint64 before;
 
-  apply_busy_timeout (self);
-  if (!exec_sql (self->db, "BEGIN IMMEDIATE", error))
+  if (!exec_sql (store->db, "BEGIN IMMEDIATE", error))
     return FALSE;
-  if (!read_head (self, &head_id, head_hash, error)
-      || !insert_items (self, items, &head_id, head_hash, error)
-      || !update_checkpoint (self, head_id, head_hash, error)
-      || !exec_sql (self->db, "COMMIT", error))
-    {
-      if (!sqlite3_get_autocommit (self->db))
-        sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-      return FALSE;
-    }
-  *out_latency_us = g_get_monotonic_time () - started;
-  self->head_entries = head_id;
-  memcpy (self->head_hash, head_hash, sizeof self->head_hash);
+  if (!read_head (store, &head_id, head_hash, error))
+    goto failed;
+  before = head_id;
+  if (!func (store, data, &head_id, head_hash, error)
+      || (head_id != before && !update_checkpoint (store, head_id, head_hash, error))
+      || !exec_sql (store->db, "COMMIT", error))
+    goto failed;
+  *out_head_id = head_id;
+  memcpy (out_head_hash, head_hash, sizeof head_hash);
   return TRUE;
-}
 
-/* The head file is a second witness against cutting the newest entries off; it may lag
- * the log (verify accepts that), so it is written after the sessions were told, and at
- * most every HEAD_FILE_INTERVAL, never in a statement's way. */
-static void
-maybe_write_head_file (VigilAudit *self,
-                       gboolean    force)
-{
-  gint64 now = g_get_monotonic_time ();
-
-  if (self->head_entries == self->head_written)
-    return;
-  if (!force && now - self->head_written_at < HEAD_FILE_INTERVAL_US)
-    return;
-  write_head_file (self, self->head_entries, self->head_hash);
-  self->head_written = self->head_entries;
-  self->head_written_at = now;
+failed:
+  if (!sqlite3_get_autocommit (store->db))
+    sqlite3_exec (store->db, "ROLLBACK", NULL, NULL, NULL);
+  return FALSE;
 }
 
 static gboolean
-run_notes_cb (gpointer data)
+insert_items (AuditDb    *store,
+              gpointer    data,
+              gint64     *head_id,
+              char       *head_hash,
+              GError    **error)
 {
-  NoteBatch *batch = data;
-
-  for (guint i = 0; i < batch->notes->len; i++)
-    {
-      Note *note = &g_array_index (batch->notes, Note, i);
-
-      note->callback (batch->error != NULL ? 0 : note->id, batch->error, note->user_data);
-    }
-  return G_SOURCE_REMOVE;
-}
-
-static void
-note_batch_free (gpointer data)
-{
-  NoteBatch *batch = data;
-
-  g_array_unref (batch->notes);
-  g_clear_error (&batch->error);
-  g_free (batch);
-}
-
-/* One invocation per context per batch, never one per record. */
-static void
-notify_batch (GPtrArray    *items,
-              const GError *error)
-{
-  g_autoptr(GHashTable) by_context = g_hash_table_new (NULL, NULL);
-  GHashTableIter iter;
-  gpointer context, value;
+  GPtrArray *items = data;
 
   for (guint i = 0; i < items->len; i++)
     {
       Item *item = g_ptr_array_index (items, i);
-      Note note = { item->callback, item->user_data, item->id };
-      NoteBatch *batch;
+      VigilAuditEntry entry;
 
-      if (item->record == NULL || item->callback == NULL)
-        continue;
-      batch = g_hash_table_lookup (by_context, item->context);
-      if (batch == NULL)
-        {
-          batch = g_new0 (NoteBatch, 1);
-          batch->notes = g_array_new (FALSE, FALSE, sizeof (Note));
-          batch->error = error != NULL ? g_error_copy (error) : NULL;
-          g_hash_table_insert (by_context, item->context, batch);
-        }
-      g_array_append_val (batch->notes, note);
+      if (!_vigil_audit_entry_decode (item->encoded, item->len, &entry))
+        g_error ("The audit writer cannot read back entry %" G_GINT64_FORMAT, item->id);
+      if (!insert_entry (store, &entry, item->prev_hex, item->hash_hex, head_id, head_hash,
+                         error))
+        return FALSE;
     }
-  g_hash_table_iter_init (&iter, by_context);
-  while (g_hash_table_iter_next (&iter, &context, &value))
-    g_main_context_invoke_full (context, G_PRIORITY_DEFAULT, run_notes_cb, value,
-                                note_batch_free);
-}
-
-/* Failed outcomes go back to the retry queue, oldest first; statements are dropped
- * (their callbacks were told). Called with the lock held. */
-static void
-keep_outcomes_locked (VigilAudit *self,
-                      GPtrArray  *items)
-{
-  for (guint i = items->len; i > 0; i--)
-    {
-      Item *item = g_ptr_array_index (items, i - 1);
-
-      if (item->record != NULL)
-        continue;
-      g_ptr_array_index (items, i - 1) = NULL;
-      g_queue_push_head (&self->retry, item);
-    }
-  while (self->retry.length > OUTCOME_RETRY_MAX)
-    {
-      Item *dropped = g_queue_pop_head (&self->retry);
-
-      g_warning ("Audit store unavailable: dropping the outcome of entry %" G_GINT64_FORMAT,
-                 dropped->statement_id);
-      item_free (dropped);
-    }
-}
-
-/* Waits for work; FALSE when stopping with nothing left. Called with the lock held. */
-static gboolean
-take_batch_locked (VigilAudit *self,
-                   GPtrArray  *items,
-                   gboolean    last_failed)
-{
-  gint64 retry_at = g_get_monotonic_time () + RETRY_DELAY_US;
-
-  for (;;)
-    {
-      gint64 now = g_get_monotonic_time ();
-
-      /* A flush or a kick hurries what is pending, never a retry still in its delay. */
-      if (self->stopping || self->pending_statements > 0 ||
-          ((self->flushing || self->kicked) && self->pending.length > 0))
-        break;
-      if (self->pending.length > 0 && now >= self->outcomes_since + OUTCOME_LINGER_US)
-        break;
-      if (self->retry.length > 0 && (!last_failed || now >= retry_at))
-        break;
-      if (self->pending.length > 0)
-        g_cond_wait_until (&self->cond, &self->lock, self->outcomes_since + OUTCOME_LINGER_US);
-      else if (self->retry.length > 0)
-        g_cond_wait_until (&self->cond, &self->lock, retry_at);
-      else
-        g_cond_wait (&self->cond, &self->lock);
-    }
-  if (self->stopping && self->pending.length == 0 && (self->retry.length == 0 || last_failed))
-    return FALSE;
-  while (items->len < BATCH_MAX && self->retry.length > 0)
-    g_ptr_array_add (items, g_queue_pop_head (&self->retry));
-  while (items->len < BATCH_MAX && self->pending.length > 0)
-    {
-      Item *item = g_queue_pop_head (&self->pending);
-
-      if (item->record != NULL)
-        self->pending_statements--;
-      g_ptr_array_add (items, item);
-    }
-  self->outcomes_since = g_get_monotonic_time ();
-  self->kicked = FALSE;
   return TRUE;
 }
 
-static gpointer
-writer_thread (gpointer data)
+typedef struct
 {
-  VigilAudit *self = data;
-  gboolean last_failed = FALSE;
-  gboolean idle;
+  AuditDb *store;
+  gint64  *head_id;
+  char    *head_hash;
+  guint64  replayed;
+} Replay;
 
-  for (;;)
-    {
-      g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) item_free);
-      g_autoptr(GError) error = NULL;
-      guint64 batch_seq = 0;
-      gint64 latency_us = -1;
+static gboolean
+replay_entry_cb (const VigilAuditEntry  *entry,
+                 const char             *prev_hex,
+                 const char             *hash_hex,
+                 gpointer                user_data,
+                 GError                **error)
+{
+  Replay *replay = user_data;
+  gint64 before = *replay->head_id;
 
-      g_mutex_lock (&self->lock);
-      if (!take_batch_locked (self, items, last_failed))
-        {
-          g_mutex_unlock (&self->lock);
-          break;
-        }
-      g_mutex_unlock (&self->lock);
-
-      for (guint i = 0; i < items->len; i++)
-        batch_seq = MAX (batch_seq, ((Item *) g_ptr_array_index (items, i))->seq);
-      last_failed = !write_batch (self, items, &latency_us, &error);
-      if (last_failed)
-        g_warning ("%s", error->message);
-      notify_batch (items, error);
-      g_mutex_lock (&self->lock);
-      idle = self->pending.length == 0;
-      g_mutex_unlock (&self->lock);
-      maybe_write_head_file (self, idle);
-
-      g_mutex_lock (&self->lock);
-      if (last_failed)
-        keep_outcomes_locked (self, items);
-      else
-        self->last_commit_us = latency_us;
-      self->done_seq = MAX (self->done_seq, batch_seq);
-      g_cond_broadcast (&self->cond);
-      g_mutex_unlock (&self->lock);
-    }
-  return NULL;
+  if (!insert_entry (replay->store, entry, prev_hex, hash_hex, replay->head_id,
+                     replay->head_hash, error))
+    return FALSE;
+  replay->replayed += *replay->head_id != before;
+  return TRUE;
 }
 
-static void
-enqueue (VigilAudit *self,
-         Item       *item)
+typedef struct
 {
-  g_mutex_lock (&self->lock);
-  item->seq = ++self->appended_seq;
-  g_queue_push_tail (&self->pending, item);
-  /* A statement waits for its commit; an outcome does not, and rides along with the next
-   * statement's batch (or goes within OUTCOME_LINGER_US), saving a commit per statement. */
-  if (item->record != NULL)
-    {
-      self->pending_statements++;
-      g_cond_broadcast (&self->cond);
-    }
-  else if (self->pending.length == 1)
-    {
-      /* The writer may sleep without a deadline: give it this outcome's. */
-      self->outcomes_since = g_get_monotonic_time ();
-      g_cond_broadcast (&self->cond);
-    }
-  if (self->flushing)
-    g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
+  const char *data_dir;
+  guint64     replayed;
+} ReplayRequest;
+
+static gboolean
+insert_journal (AuditDb    *store,
+                gpointer    data,
+                gint64     *head_id,
+                char       *head_hash,
+                GError    **error)
+{
+  ReplayRequest *request = data;
+  Replay replay = { store, head_id, head_hash, 0 };
+
+  if (!_vigil_audit_journal_replay (request->data_dir, replay_entry_cb, &replay, error))
+    return FALSE;
+  request->replayed = replay.replayed;
+  return TRUE;
 }
 
 static sqlite3 *
@@ -580,28 +412,369 @@ open_db (const char  *path,
   return db;
 }
 
-static gboolean
-prepare_statements (VigilAudit  *self,
-                    GError     **error)
+static void
+audit_db_close (AuditDb *store)
 {
+  g_clear_pointer (&store->insert, sqlite3_finalize);
+  g_clear_pointer (&store->update_checkpoint, sqlite3_finalize);
+  g_clear_pointer (&store->select_head, sqlite3_finalize);
+  g_clear_pointer (&store->db, sqlite3_close);
+}
+
+static gboolean
+audit_db_open (AuditDb     *store,
+               const char  *data_dir,
+               gboolean     synchronous_full,
+               GError     **error)
+{
+  g_autofree char *path = g_build_filename (data_dir, VIGIL_AUDIT_DB_NAME, NULL);
   const char *insert = "INSERT INTO audit_log (" VIGIL_AUDIT_CONTENT_COLUMNS
                        ", prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 
-  if (sqlite3_prepare_v3 (self->db, insert, -1, SQLITE_PREPARE_PERSISTENT, &self->insert, NULL)
+  if ((store->db = open_db (path, synchronous_full, error)) == NULL)
+    return FALSE;
+  if (sqlite3_prepare_v3 (store->db, insert, -1, SQLITE_PREPARE_PERSISTENT, &store->insert, NULL)
       != SQLITE_OK
-      || sqlite3_prepare_v3 (self->db, "UPDATE audit_checkpoint SET entries = ?,"
+      || sqlite3_prepare_v3 (store->db, "UPDATE audit_checkpoint SET entries = ?,"
                              " head_hash = ?, updated_us = ? WHERE id = 1", -1,
-                             SQLITE_PREPARE_PERSISTENT, &self->update_checkpoint, NULL) != SQLITE_OK
-      || sqlite3_prepare_v3 (self->db, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
-                             -1, SQLITE_PREPARE_PERSISTENT, &self->select_head, NULL) != SQLITE_OK)
+                             SQLITE_PREPARE_PERSISTENT, &store->update_checkpoint, NULL) != SQLITE_OK
+      || sqlite3_prepare_v3 (store->db, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
+                             -1, SQLITE_PREPARE_PERSISTENT, &store->select_head, NULL) != SQLITE_OK)
     {
       g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_STORE,
                    "The audit tables are missing (open the store first): %s",
-                   sqlite3_errmsg (self->db));
+                   sqlite3_errmsg (store->db));
+      audit_db_close (store);
       return FALSE;
     }
   return TRUE;
 }
+
+/* Replays the journal into the database: what a crash left only in the journal. */
+static gboolean
+recover (AuditDb     *store,
+         const char  *data_dir,
+         gint64      *out_head_id,
+         char        *out_head_hash,
+         guint64     *out_replayed,
+         GError     **error)
+{
+  ReplayRequest request = { data_dir, 0 };
+
+  if (!in_transaction (store, insert_journal, &request, out_head_id, out_head_hash, error))
+    return FALSE;
+  if (out_replayed != NULL)
+    *out_replayed = request.replayed;
+  return TRUE;
+}
+
+/* ---- the writer thread -------------------------------------------------------------- */
+
+static void
+apply_busy_timeout (VigilAudit *self)
+{
+  int wanted = g_atomic_int_get (&self->busy_timeout_ms);
+
+  if (wanted != self->applied_busy_timeout)
+    {
+      sqlite3_busy_timeout (self->store.db, wanted);
+      self->applied_busy_timeout = wanted;
+    }
+}
+
+/* The head file is a second witness against cutting the newest entries off; it may lag
+ * the log (verify accepts that), so it is written at most every HEAD_FILE_INTERVAL. */
+static void
+write_head_file (VigilAudit *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->head_entries == self->head_written)
+    return;
+  if (!_vigil_audit_head_write (self->data_dir, self->head_entries, self->head_hash, &error))
+    g_warning ("Cannot update the audit head file: %s", error->message);
+  self->head_written = self->head_entries;
+  self->head_written_at = g_get_monotonic_time ();
+}
+
+static gboolean
+head_file_due (VigilAudit *self,
+               gint64      now)
+{
+  return self->head_entries != self->head_written
+         && now >= self->head_written_at + HEAD_FILE_INTERVAL_US;
+}
+
+/* Chained frames that are not in the journal yet go now (outcomes wait for this or the
+ * next statement). Called with chain_lock held. */
+static gboolean
+write_unwritten_locked (VigilAudit  *self,
+                        GError     **error)
+{
+  if (self->unwritten->len == 0)
+    return TRUE;
+  if (!_vigil_audit_journal_write (self->journal, self->unwritten->data, self->unwritten->len,
+                                   error))
+    return FALSE;
+  if (self->unwritten->len > BUFFER_KEEP_BYTES)
+    {
+      g_byte_array_unref (self->unwritten);
+      self->unwritten = g_byte_array_sized_new (4096);
+    }
+  else
+    g_byte_array_set_size (self->unwritten, 0);
+  return TRUE;
+}
+
+static void
+flush_journal (VigilAudit *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_mutex_lock (&self->chain_lock);
+  if (!write_unwritten_locked (self, &error))
+    g_warning ("%s", error->message);
+  g_mutex_unlock (&self->chain_lock);
+}
+
+/* Once the database has everything the journal has, the journal starts over. */
+static void
+maybe_reset_journal (VigilAudit *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_mutex_lock (&self->chain_lock);
+  if (self->unwritten->len == 0 && self->chain_id == self->head_entries
+      && _vigil_audit_journal_get_size (self->journal) >= JOURNAL_RESET_BYTES
+      && !_vigil_audit_journal_reset (self->journal, &error))
+    g_warning ("%s", error->message);
+  g_mutex_unlock (&self->chain_lock);
+}
+
+typedef enum {
+  WORK_BATCH,
+  WORK_HEAD_FILE,
+  WORK_STOP,
+} Work;
+
+/* Called with the lock held. */
+static gboolean
+batch_due_locked (VigilAudit *self,
+                  gint64      now,
+                  gboolean    last_failed,
+                  gint64      retry_at)
+{
+  if (self->pending.length == 0)
+    return FALSE;
+  if (last_failed)
+    return now >= retry_at;
+  return self->stopping || self->flushing || self->kicked
+         || self->pending.length >= BATCH_EAGER
+         || now >= self->pending_since + LINGER_US;
+}
+
+/* Waits for something to do. Called with the lock held. */
+static Work
+wait_for_work_locked (VigilAudit *self,
+                      gboolean    last_failed)
+{
+  gint64 retry_at = g_get_monotonic_time () + RETRY_DELAY_US;
+
+  for (;;)
+    {
+      gint64 now = g_get_monotonic_time ();
+      gint64 deadline = G_MAXINT64;
+
+      /* Stopping after a refusal: what is left is safe in the journal. */
+      if (self->stopping && (self->pending.length == 0 || last_failed))
+        return WORK_STOP;
+      if (batch_due_locked (self, now, last_failed, retry_at))
+        return WORK_BATCH;
+      if (head_file_due (self, now))
+        return WORK_HEAD_FILE;
+      if (self->pending.length > 0)
+        deadline = last_failed ? retry_at : self->pending_since + LINGER_US;
+      if (self->head_entries != self->head_written)
+        deadline = MIN (deadline, self->head_written_at + HEAD_FILE_INTERVAL_US);
+      if (deadline == G_MAXINT64)
+        g_cond_wait (&self->cond, &self->lock);
+      else
+        g_cond_wait_until (&self->cond, &self->lock, deadline);
+    }
+}
+
+static void
+take_batch_locked (VigilAudit *self,
+                   GPtrArray  *items)
+{
+  while (items->len < BATCH_MAX && self->pending.length > 0)
+    g_ptr_array_add (items, g_queue_pop_head (&self->pending));
+  self->pending_since = g_get_monotonic_time ();
+  self->kicked = FALSE;
+}
+
+/* A refused batch goes back to the front of the queue, in order. */
+static void
+give_back_locked (VigilAudit *self,
+                  GPtrArray  *items)
+{
+  for (guint i = items->len; i > 0; i--)
+    {
+      g_queue_push_head (&self->pending, g_ptr_array_index (items, i - 1));
+      g_ptr_array_index (items, i - 1) = NULL;
+    }
+}
+
+static gboolean
+write_batch (VigilAudit  *self,
+             GPtrArray   *items,
+             GError     **error)
+{
+  gint64 started = g_get_monotonic_time ();
+
+  flush_journal (self);
+  apply_busy_timeout (self);
+  if (!in_transaction (&self->store, insert_items, items, &self->head_entries, self->head_hash,
+                       error))
+    return FALSE;
+  g_mutex_lock (&self->lock);
+  self->last_commit_us = g_get_monotonic_time () - started;
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+static void
+batch_done (VigilAudit *self,
+            GPtrArray  *items,
+            GError     *error)
+{
+  g_mutex_lock (&self->lock);
+  if (error != NULL)
+    {
+      give_back_locked (self, items);
+      g_clear_error (&self->failure);
+      self->failure = g_error_copy (error);
+      self->failed_batches++;
+    }
+  else
+    {
+      g_clear_error (&self->failure);
+      self->committed += items->len;
+    }
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
+static gpointer
+writer_thread (gpointer data)
+{
+  VigilAudit *self = data;
+  gboolean last_failed = FALSE;
+
+  for (;;)
+    {
+      g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) item_free);
+      g_autoptr(GError) error = NULL;
+      Work work;
+
+      g_mutex_lock (&self->lock);
+      work = wait_for_work_locked (self, last_failed);
+      if (work == WORK_BATCH)
+        take_batch_locked (self, items);
+      g_mutex_unlock (&self->lock);
+
+      if (work == WORK_STOP)
+        break;
+      if (work == WORK_HEAD_FILE)
+        {
+          write_head_file (self);
+          continue;
+        }
+      last_failed = !write_batch (self, items, &error);
+      if (last_failed)
+        g_warning ("%s", error->message);
+      batch_done (self, items, error);
+      if (!last_failed)
+        maybe_reset_journal (self);
+    }
+  flush_journal (self);
+  write_head_file (self);
+  return NULL;
+}
+
+/* ---- appending ---------------------------------------------------------------------- */
+
+static void
+enqueue_locked (VigilAudit *self,
+                Item       *item)
+{
+  if (self->pending.length == 0)
+    self->pending_since = g_get_monotonic_time ();
+  g_queue_push_tail (&self->pending, item);
+  self->appended++;
+  /* The writer sleeps without a deadline when idle: it needs this item's. */
+  if (self->pending.length == 1 || self->pending.length == BATCH_EAGER)
+    g_cond_broadcast (&self->cond);
+}
+
+/* Gives ENTRY the next id and its chain hash, queues its frame for the journal (writing
+ * the journal now when WRITE_NOW) and hands it to the writer: its id, or 0 when the
+ * journal refused it. Called with chain_lock held. */
+static gint64
+chain_locked (VigilAudit       *self,
+              VigilAuditEntry  *entry,
+              gboolean          write_now,
+              GError          **error)
+{
+  guint before = self->unwritten->len;
+  guint8 hash[VIGIL_AUDIT_HASH_LEN];
+  gint64 id = self->chain_id + 1;
+  Item *item;
+
+  _vigil_audit_value_set_int (&entry->v[VIGIL_AUDIT_FIELD_ID], id);
+  g_byte_array_set_size (self->scratch, 0);
+  _vigil_audit_entry_encode (entry, self->scratch);
+  _vigil_audit_hash_encoded (self->chain_hash, self->scratch->data, self->scratch->len, hash);
+  _vigil_audit_journal_frame (self->unwritten, self->chain_hash, hash, self->scratch->data,
+                              self->scratch->len);
+  if (write_now && !write_unwritten_locked (self, error))
+    {
+      g_byte_array_set_size (self->unwritten, before);
+      return 0;
+    }
+  item = g_malloc (sizeof (Item) + self->scratch->len);
+  item->id = id;
+  item->len = self->scratch->len;
+  memcpy (item->encoded, self->scratch->data, self->scratch->len);
+  _vigil_audit_hash_to_hex (self->chain_hash, item->prev_hex);
+  _vigil_audit_hash_to_hex (hash, item->hash_hex);
+  memcpy (self->chain_hash, hash, sizeof hash);
+  self->chain_id = id;
+  if (self->scratch->len > BUFFER_KEEP_BYTES)
+    {
+      g_byte_array_unref (self->scratch);
+      self->scratch = g_byte_array_sized_new (1024);
+    }
+
+  g_mutex_lock (&self->lock);
+  enqueue_locked (self, item);
+  g_mutex_unlock (&self->lock);
+  return id;
+}
+
+static gboolean
+check_accepting (VigilAudit  *self,
+                 GError     **error)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+
+  if (self->failure == NULL)
+    return TRUE;
+  g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_STORE, "%s", self->failure->message);
+  return FALSE;
+}
+
+/* ---- opening ------------------------------------------------------------------------ */
 
 /* Refuses to append over a log that audit.head says was cut short: appending and then
  * rewriting audit.head would hide the truncation. */
@@ -611,28 +784,67 @@ check_head_file (VigilAudit  *self,
 {
   g_autoptr(GError) local_error = NULL;
   g_autofree char *file_hash = NULL;
-  char head_hash[VIGIL_AUDIT_HEX_LEN + 1];
-  gint64 head_id = 0;
   gint64 file_entries = 0;
 
-  if (!read_head (self, &head_id, head_hash, error))
-    return FALSE;
   if (_vigil_audit_head_read (self->data_dir, &file_entries, &file_hash, &local_error))
     {
-      if (file_entries <= head_id)
+      if (file_entries <= self->head_entries)
         return TRUE;  /* the full check is vigil_audit_verify's */
       g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_STORE,
                    "The audit log has %" G_GINT64_FORMAT " entries but %s records %"
                    G_GINT64_FORMAT ": newest entries removed? Run `vigilctl audit verify`",
-                   head_id, VIGIL_AUDIT_HEAD_NAME, file_entries);
+                   self->head_entries, VIGIL_AUDIT_HEAD_NAME, file_entries);
       return FALSE;
     }
-  if (head_id == 0 && g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+  if (self->head_entries == 0 && g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
     return _vigil_audit_head_write (self->data_dir, 0, VIGIL_AUDIT_GENESIS_HEX, error);
   g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_STORE,
                "Cannot check the audit log against %s: %s", VIGIL_AUDIT_HEAD_NAME,
                local_error->message);
   return FALSE;
+}
+
+/* One writer per data directory: a second one would fork the chain. */
+static gboolean
+open_journal (VigilAudit  *self,
+              GError     **error)
+{
+  g_autofree char *path = g_build_filename (self->data_dir, VIGIL_AUDIT_JOURNAL_NAME, NULL);
+
+  self->journal = _vigil_audit_journal_open (self->data_dir, error);
+  if (self->journal == NULL)
+    return FALSE;
+  if (!_vigil_audit_journal_lock (self->journal))
+    {
+      g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_STORE,
+                   "Another process is writing the audit log of %s (%s is locked)",
+                   self->data_dir, path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+open_chain (VigilAudit  *self,
+            gboolean     synchronous_full,
+            GError     **error)
+{
+  guint64 replayed = 0;
+
+  if (!audit_db_open (&self->store, self->data_dir, synchronous_full, error)
+      || !open_journal (self, error)
+      || !recover (&self->store, self->data_dir, &self->head_entries, self->head_hash,
+                   &replayed, error)
+      || !check_head_file (self, error)
+      || !_vigil_audit_journal_reset (self->journal, error))
+    return FALSE;
+  if (replayed > 0)
+    g_message ("Audit: recovered %" G_GUINT64_FORMAT " entries from the journal", replayed);
+  self->chain_id = self->head_entries;
+  _vigil_audit_hex_to_hash (self->head_hash, self->chain_hash);
+  self->head_written = -1;
+  write_head_file (self);
+  return TRUE;
 }
 
 /* GObject overrides */
@@ -658,20 +870,18 @@ static void
 vigil_audit_finalize (GObject *object)
 {
   VigilAudit *self = (VigilAudit *) object;
-  Item *item;
 
-  while ((item = g_queue_pop_head (&self->retry)) != NULL)
-    {
-      g_warning ("Audit log closed: the outcome of entry %" G_GINT64_FORMAT " was not written",
-                 item->statement_id);
-      item_free (item);
-    }
+  if (self->pending.length > 0)
+    g_warning ("Audit log closed with %u entries only in the journal: they are replayed when "
+               "it is opened again", self->pending.length);
   g_queue_clear_full (&self->pending, (GDestroyNotify) item_free);
-  g_clear_pointer (&self->insert, sqlite3_finalize);
-  g_clear_pointer (&self->update_checkpoint, sqlite3_finalize);
-  g_clear_pointer (&self->select_head, sqlite3_finalize);
-  g_clear_pointer (&self->db, sqlite3_close);
+  g_clear_error (&self->failure);
+  audit_db_close (&self->store);
+  g_clear_pointer (&self->journal, _vigil_audit_journal_free);
+  g_clear_pointer (&self->unwritten, g_byte_array_unref);
+  g_clear_pointer (&self->scratch, g_byte_array_unref);
   g_clear_pointer (&self->data_dir, g_free);
+  g_mutex_clear (&self->chain_lock);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
 
@@ -690,10 +900,12 @@ vigil_audit_class_init (VigilAuditClass *klass)
 static void
 vigil_audit_init (VigilAudit *self)
 {
+  g_mutex_init (&self->chain_lock);
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
   g_queue_init (&self->pending);
-  g_queue_init (&self->retry);
+  self->unwritten = g_byte_array_sized_new (4096);
+  self->scratch = g_byte_array_sized_new (1024);
   self->busy_timeout_ms = BUSY_TIMEOUT_MS;
   self->applied_busy_timeout = BUSY_TIMEOUT_MS;
 }
@@ -706,17 +918,13 @@ _vigil_audit_new_full (const char  *data_dir,
                        GError     **error)
 {
   g_autoptr(VigilAudit) self = NULL;
-  g_autofree char *path = NULL;
 
   g_return_val_if_fail (data_dir != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   self = g_object_new (VIGIL_TYPE_AUDIT, NULL);
   self->data_dir = g_strdup (data_dir);
-  path = g_build_filename (data_dir, VIGIL_AUDIT_DB_NAME, NULL);
-  if ((self->db = open_db (path, synchronous_full, error)) == NULL
-      || !prepare_statements (self, error)
-      || !check_head_file (self, error))
+  if (!open_chain (self, synchronous_full, error))
     return NULL;
   self->thread = g_thread_new ("vigil-audit", writer_thread, self);
   return g_steal_pointer (&self);
@@ -733,16 +941,77 @@ _vigil_audit_set_busy_timeout (VigilAudit *self,
 
 /* Public API */
 
-/* synchronous=FULL: a commit reported to the engine survives power loss, not just a
- * crash of the process; see the measurements in tests/test-audit.c. */
 VigilAudit *
 vigil_audit_new (const char  *data_dir,
                  GError     **error)
 {
-  /* NORMAL in WAL mode: a committed record survives the proxy being killed (kill -9),
-   * which is the write-ahead promise; FULL adds an fsync per batch (power loss) and
-   * costs ~7x the commit latency. */
+  /* NORMAL in WAL mode: the database's batches need not survive power loss either, the
+   * journal in front of them is written the same way. */
   return _vigil_audit_new_full (data_dir, FALSE, error);
+}
+
+gboolean
+vigil_audit_recover (const char  *data_dir,
+                     guint64     *out_replayed,
+                     GError     **error)
+{
+  AuditDb store = { NULL, };
+  char head_hash[VIGIL_AUDIT_HEX_LEN + 1];
+  gint64 head_id = 0;
+  gboolean ok;
+
+  g_return_val_if_fail (data_dir != NULL, FALSE);
+
+  ok = audit_db_open (&store, data_dir, FALSE, error)
+       && recover (&store, data_dir, &head_id, head_hash, out_replayed, error);
+  audit_db_close (&store);
+  return ok;
+}
+
+gint64
+vigil_audit_log_statement (VigilAudit              *self,
+                           const VigilAuditRecord  *record,
+                           GError                 **error)
+{
+  VigilAuditEntry entry;
+  gint64 id;
+
+  g_return_val_if_fail (VIGIL_IS_AUDIT (self), 0);
+  g_return_val_if_fail (record != NULL, 0);
+
+  if (!check_accepting (self, error))
+    return 0;
+  entry_from_record (&entry, record);
+  g_mutex_lock (&self->chain_lock);
+  id = chain_locked (self, &entry, TRUE, error);
+  g_mutex_unlock (&self->chain_lock);
+  return id;
+}
+
+typedef struct
+{
+  VigilAuditCommitted  callback;
+  gpointer             user_data;
+  gint64               id;
+  GError              *error;
+} Committed;
+
+static gboolean
+committed_cb (gpointer data)
+{
+  Committed *note = data;
+
+  note->callback (note->id, note->error, note->user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+committed_free (gpointer data)
+{
+  Committed *note = data;
+
+  g_clear_error (&note->error);
+  g_free (note);
 }
 
 void
@@ -752,18 +1021,23 @@ vigil_audit_append_statement (VigilAudit          *self,
                               VigilAuditCommitted  callback,
                               gpointer             user_data)
 {
-  Item *item;
+  Committed *note;
 
   g_return_if_fail (VIGIL_IS_AUDIT (self));
   g_return_if_fail (record != NULL);
 
-  item = g_new0 (Item, 1);
-  item->record = record;
-  item->context = g_main_context_ref (notify_context != NULL ? notify_context
-                                                            : g_main_context_default ());
-  item->callback = callback;
-  item->user_data = user_data;
-  enqueue (self, item);
+  note = g_new0 (Committed, 1);
+  note->callback = callback;
+  note->user_data = user_data;
+  note->id = vigil_audit_log_statement (self, record, &note->error);
+  vigil_audit_record_free (record);
+  if (callback == NULL)
+    {
+      committed_free (note);
+      return;
+    }
+  g_main_context_invoke_full (notify_context != NULL ? notify_context : g_main_context_default (),
+                              G_PRIORITY_DEFAULT, committed_cb, note, committed_free);
 }
 
 void
@@ -776,39 +1050,44 @@ vigil_audit_append_outcome (VigilAudit *self,
                             const char *error_message,
                             guint64     bytes_to_client)
 {
-  Item *item;
+  VigilAuditEntry entry;
 
   g_return_if_fail (VIGIL_IS_AUDIT (self));
   g_return_if_fail (record_id > 0);
 
-  item = g_new0 (Item, 1);
-  item->time_us = g_get_real_time ();
-  item->statement_id = record_id;
-  item->rows = rows;
-  item->duration_us = duration_us;
-  item->masked = masked;
-  item->error_sqlstate = g_strdup (error_sqlstate);
-  item->error_message = g_strdup (error_message);
-  item->bytes = bytes_to_client;
-  enqueue (self, item);
+  entry_clear (&entry, "outcome");
+  _vigil_audit_value_set_int (&entry.v[VIGIL_AUDIT_FIELD_TIME_US], g_get_real_time ());
+  _vigil_audit_value_set_int (&entry.v[VIGIL_AUDIT_FIELD_STATEMENT_ID], record_id);
+  _vigil_audit_value_set_int (&entry.v[VIGIL_AUDIT_FIELD_ROWS], rows);
+  _vigil_audit_value_set_int (&entry.v[VIGIL_AUDIT_FIELD_DURATION_US], duration_us);
+  _vigil_audit_value_set_int (&entry.v[VIGIL_AUDIT_FIELD_MASKED], masked);
+  _vigil_audit_value_set_text (&entry.v[VIGIL_AUDIT_FIELD_ERROR_SQLSTATE], error_sqlstate);
+  _vigil_audit_value_set_text (&entry.v[VIGIL_AUDIT_FIELD_ERROR_MESSAGE], error_message);
+  _vigil_audit_value_set_int (&entry.v[VIGIL_AUDIT_FIELD_BYTES], (gint64) bytes_to_client);
+  g_mutex_lock (&self->chain_lock);
+  chain_locked (self, &entry, FALSE, NULL);
+  g_mutex_unlock (&self->chain_lock);
 }
 
-void
+gboolean
 vigil_audit_flush (VigilAudit *self)
 {
-  guint64 target;
+  guint64 target, failed_before;
+  gboolean ok;
 
-  g_return_if_fail (VIGIL_IS_AUDIT (self));
+  g_return_val_if_fail (VIGIL_IS_AUDIT (self), FALSE);
 
   g_mutex_lock (&self->lock);
-  target = self->appended_seq;
-  /* Lingering outcomes go now. */
+  target = self->appended;
+  failed_before = self->failed_batches;
   self->flushing++;
   g_cond_broadcast (&self->cond);
-  while (self->done_seq < target)
+  while (self->committed < target && self->failed_batches == failed_before)
     g_cond_wait (&self->cond, &self->lock);
+  ok = self->committed >= target;
   self->flushing--;
   g_mutex_unlock (&self->lock);
+  return ok;
 }
 
 void
@@ -828,14 +1107,12 @@ vigil_audit_commit_soon (VigilAudit *self)
 guint
 vigil_audit_get_queue_depth (VigilAudit *self)
 {
-  guint depth;
+  g_autoptr(GMutexLocker) locker = NULL;
 
   g_return_val_if_fail (VIGIL_IS_AUDIT (self), 0);
 
-  g_mutex_lock (&self->lock);
-  depth = self->pending.length + self->retry.length;
-  g_mutex_unlock (&self->lock);
-  return depth;
+  locker = g_mutex_locker_new (&self->lock);
+  return self->pending.length;
 }
 
 gint64

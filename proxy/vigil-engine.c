@@ -750,3 +750,11 @@ vigil_engine_get_socket_path (VigilEngine *self)
 {
   return self->socket_path;
 }
+
+VigilAudit *
+vigil_engine_get_audit (VigilEngine *self)
+{
+  g_return_val_if_fail (VIGIL_IS_ENGINE (self), NULL);
+
+  return self->audit;
+}

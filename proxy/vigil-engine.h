@@ -6,7 +6,7 @@
 
 #include <glib-object.h>
 
-#include "vigil-audit-record.h"
+#include "vigil-audit.h"
 #include "vigil-store.h"
 
 G_BEGIN_DECLS
@@ -72,5 +72,8 @@ guint16      vigil_engine_get_port         (VigilEngine  *self);
 const char  *vigil_engine_get_listen_host  (VigilEngine  *self);
 /* The Unix socket's path, or NULL when there is none. */
 const char  *vigil_engine_get_socket_path  (VigilEngine  *self);
+/* The audit writer of the engine's data directory once started (thread-safe), else
+ * NULL. There is one writer per directory: append through this one. */
+VigilAudit  *vigil_engine_get_audit        (VigilEngine  *self);
 
 G_END_DECLS

@@ -78,15 +78,12 @@ typedef struct
 /* A statement sent upstream whose result has not come back yet, in server order. */
 typedef struct
 {
-  VigilSession     *session;       /* a ref while the audit commit is outstanding */
   VigilAuditRecord *record;
   guint64           sync_seq;      /* answered by the ReadyForQuery of this sync point */
   gint64            started_us;
   guint64           bytes_at_start;
   gint64            rows_seen;
-  gboolean          committed;
   gboolean          mask;          /* the deciding rule did not say "mask": false */
-  gboolean          finished;      /* its result came before its commit */
   char             *poison;        /* nonce of the stand-in a denied statement became */
   char             *deny_sqlstate;
   char             *deny_message;
@@ -145,9 +142,7 @@ struct _VigilSession
   GQueue             inflight;        /* SessionInFlight, in the order the server answers */
   guint64            syncs_sent;      /* Query, Sync and FunctionCall messages forwarded */
   guint64            syncs_answered;  /* ReadyForQuery messages seen */
-  VigilBuffer        gate;            /* client bytes waiting for their audit commit */
-  guint              uncommitted;     /* records of the gate not yet durable */
-  gboolean           gate_failed;     /* the audit refused one of the gate's records */
+  gboolean           audit_failed;    /* the audit refused a record: nothing more runs */
   GHashTable        *poisons;         /* nonce -> SessionInFlight (not owned) */
   GHashTable        *sql_prepared;    /* SQL-level PREPARE name -> GPtrArray of VigilStatement */
 
@@ -214,9 +209,8 @@ void     _vigil_session_inflight_free    (SessionInFlight *f);
 /* Appends F's outcome to the audit and tells the console. */
 void     _vigil_session_record_outcome   (VigilSession    *self,
                                           SessionInFlight *f);
-/* Moves the gated messages upstream once their records are durable; FALSE if the
- * audit refused them (the session has been ended). */
-gboolean _vigil_session_release_gate     (VigilSession *self);
+/* FALSE once the audit refused a record (the session has been ended, 58030). */
+gboolean _vigil_session_check_audit      (VigilSession *self);
 
 /* vigil-session-result.c: server messages after login. Appends to client_out; FALSE
  * when the message must wait (masking resolves a column plan) and was not consumed. */

@@ -1,8 +1,9 @@
 /* vigil-session-query.c: what a logged-in client sends, before it reaches the upstream.
  *
  * Each statement is classified, decided by policy and recorded. A statement reaches the
- * upstream only once its audit record is committed: messages wait behind a gate until
- * every record they carry is durable. A denied statement is replaced by a stand-in that
+ * upstream only once its audit record is durable (vigil_audit_log_statement() returns
+ * after the journal write); when the audit refuses a record nothing more goes upstream
+ * and the session ends with 58030. A denied statement is replaced by a stand-in that
  * the server itself rejects (SELECT from a relation named after a nonce), so the error
  * arrives exactly where the statement's own result would have, with PostgreSQL's own
  * transaction semantics; vigil-session-result.c turns that error into ours.
@@ -82,7 +83,6 @@ _vigil_session_init_statements (VigilSession *self)
   self->sql_prepared = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                               (GDestroyNotify) g_ptr_array_unref);
   g_queue_init (&self->inflight);
-  vigil_buffer_init (&self->gate, 4096);
 }
 
 void
@@ -93,10 +93,9 @@ _vigil_session_clear_statements (VigilSession *self)
   g_clear_pointer (&self->poisons, g_hash_table_unref);
   g_clear_pointer (&self->sql_prepared, g_hash_table_unref);
   g_queue_clear_full (&self->inflight, (GDestroyNotify) _vigil_session_inflight_free);
-  vigil_buffer_clear (&self->gate);
 }
 
-/* ---- forwarding through the gate ----------------------------------------------------- */
+/* ---- forwarding ---------------------------------------------------------------------- */
 
 static void
 mark_started (VigilSession *self)
@@ -115,23 +114,13 @@ mark_started (VigilSession *self)
 }
 
 gboolean
-_vigil_session_release_gate (VigilSession *self)
+_vigil_session_check_audit (VigilSession *self)
 {
-  if (self->gate_failed)
-    {
-      /* Fail closed: nothing behind the gate may run without its record. */
-      _vigil_session_fatal (self, VIGIL_SQLSTATE_IO_ERROR,
-                            "the audit log cannot be written: statement refused");
-      return FALSE;
-    }
-  if (self->uncommitted > 0 || vigil_buffer_len (&self->gate) == 0)
+  if (!self->audit_failed)
     return TRUE;
-  vigil_buffer_append (&self->server_out, vigil_buffer_head (&self->gate),
-                       vigil_buffer_len (&self->gate));
-  vigil_buffer_consume (&self->gate, vigil_buffer_len (&self->gate));
-  vigil_buffer_shrink (&self->gate, 4096);
-  mark_started (self);
-  return TRUE;
+  _vigil_session_fatal (self, VIGIL_SQLSTATE_IO_ERROR,
+                        "the audit log cannot be written: statement refused");
+  return FALSE;
 }
 
 static void
@@ -139,11 +128,9 @@ forward (VigilSession *self,
          const guint8 *msg,
          gsize         len)
 {
-  if (self->uncommitted > 0 || vigil_buffer_len (&self->gate) > 0)
-    {
-      vigil_buffer_append (&self->gate, msg, len);
-      return;
-    }
+  /* Fail closed: nothing runs once a record could not be written. */
+  if (self->audit_failed)
+    return;
   vigil_buffer_append (&self->server_out, msg, len);
   mark_started (self);
 }
@@ -222,41 +209,6 @@ new_record (VigilSession         *self,
   return r;
 }
 
-static void
-record_committed_cb (gint64        record_id,
-                     const GError *error,
-                     gpointer      user_data)
-{
-  SessionInFlight *f = user_data;
-  VigilSession *self = f->session;
-
-  f->session = NULL;
-  f->committed = TRUE;
-  f->record->id = error == NULL ? record_id : 0;
-  if (error == NULL)
-    _vigil_engine_emit_event (self->engine, f->record);
-  if (f->finished)
-    {
-      /* Its result came first and took it out of the queue: it is ours to finish. */
-      _vigil_session_record_outcome (self, f);
-      _vigil_session_inflight_free (f);
-    }
-  if (self->state == SESSION_CLOSED)
-    {
-      vigil_session_unref (self);
-      return;
-    }
-  if (error != NULL)
-    {
-      g_warning ("audit write failed, refusing statements: %s", error->message);
-      self->gate_failed = TRUE;
-    }
-  g_assert (self->uncommitted > 0);
-  self->uncommitted--;
-  _vigil_session_pump (self);
-  vigil_session_unref (self);
-}
-
 void
 _vigil_session_record_outcome (VigilSession    *self,
                                SessionInFlight *f)
@@ -270,8 +222,8 @@ _vigil_session_record_outcome (VigilSession    *self,
   _vigil_engine_emit_event (self->engine, r);
 }
 
-/* Queues the statement's result slot and its audit record; the record is committed
- * before the gate opens. */
+/* Queues the statement's result slot and writes its audit record; a record that cannot
+ * be written closes the gate for good (fail closed). */
 static SessionInFlight *
 track (VigilSession     *self,
        VigilAuditRecord *record,
@@ -279,22 +231,19 @@ track (VigilSession     *self,
 {
   SessionInFlight *f = g_new0 (SessionInFlight, 1);
   VigilAudit *audit = _vigil_engine_get_audit (self->engine);
+  g_autoptr(GError) error = NULL;
 
   f->record = record;
   f->mask = mask;
   f->sync_seq = self->syncs_sent;
   g_queue_push_tail (&self->inflight, f);
-  if (audit == NULL)
+  if (audit != NULL && (record->id = vigil_audit_log_statement (audit, record, &error)) == 0)
     {
-      f->committed = TRUE;
-      _vigil_engine_emit_event (self->engine, record);
+      g_warning ("audit write failed, refusing statements: %s", error->message);
+      self->audit_failed = TRUE;
       return f;
     }
-  f->session = vigil_session_ref (self);
-  self->uncommitted++;
-  vigil_audit_append_statement (audit, vigil_audit_record_copy (record),
-                                _vigil_engine_get_context (self->engine),
-                                record_committed_cb, f);
+  _vigil_engine_emit_event (self->engine, record);
   return f;
 }
 

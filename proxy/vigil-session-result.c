@@ -93,13 +93,6 @@ finish (VigilSession    *self,
   if (r->error_message == NULL)
     r->error_message = g_strdup (message);
   r->bytes_to_client = self->bytes_to_client - f->bytes_at_start;
-  if (!f->committed)
-    {
-      /* An error before the statement ran (at Bind, say) can overtake its commit: the
-       * commit callback records this outcome once the record has its id. */
-      f->finished = TRUE;
-      return;
-    }
   _vigil_session_record_outcome (self, f);
   _vigil_session_inflight_free (f);
 }

@@ -295,11 +295,11 @@ input_stalled (const VigilBuffer *buf)
          len >= (gsize) vigil_wire_get_uint32 (vigil_buffer_head (buf) + 1) + 1;
 }
 
-/* Client bytes accepted but not yet written upstream (sent or waiting for the audit). */
+/* Client bytes accepted but not yet written upstream. */
 static gsize
 upstream_backlog (VigilSession *self)
 {
-  return vigil_buffer_len (&self->server_out) + vigil_buffer_len (&self->gate);
+  return vigil_buffer_len (&self->server_out);
 }
 
 static gboolean
@@ -359,7 +359,7 @@ process_buffered_client_input (VigilSession *self)
   while (self->state != SESSION_CLOSED && process_client_input (self))
     ;
   if (self->state == SESSION_READY)
-    _vigil_session_release_gate (self);
+    _vigil_session_check_audit (self);
 }
 
 static void
@@ -517,7 +517,7 @@ pump_once (VigilSession *self)
   if (self->state == SESSION_TLS_HANDSHAKE)
     _vigil_session_continue_tls (self);
   if (self->state == SESSION_READY)
-    _vigil_session_release_gate (self);
+    _vigil_session_check_audit (self);
   if (self->state != SESSION_CLOSED && self->state != SESSION_TLS_HANDSHAKE)
     {
       pump_server_until_idle (self);

@@ -509,6 +509,9 @@ test_tamper_truncate (void)
 
 /* Fail closed */
 
+/* A locked database: what was appended is durable in the journal and accepted; once the
+ * database refuses a batch, new statements are refused (fail closed) until it takes the
+ * retried batch, and nothing appended before is lost. */
 static void
 test_fail_closed_locked (void)
 {
@@ -517,6 +520,7 @@ test_fail_closed_locked (void)
   g_autoptr(GMainContext) context = g_main_context_new ();
   Results results = { g_new0 (gint64, 16), NULL, 0, 0 };
   sqlite3 *locker;
+  guint attempts = 0;
 
   GLogLevelFlags fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
 
@@ -524,33 +528,119 @@ test_fail_closed_locked (void)
   append (audit, context, &results, 0, 0, 0);
   wait_done (context, &results, 1);
   g_assert_cmpint (results.ids[0], ==, 1);
+  g_assert_true (vigil_audit_flush (audit));
 
   locker = open_raw (dir);
   exec_raw (locker, "BEGIN EXCLUSIVE");
   vigil_audit_append_outcome (audit, results.ids[0], 1, 5, 0, NULL, NULL, 10);
-  for (guint i = 1; i <= 5; i++)
+  append (audit, context, &results, 0, 1, 1);
+  wait_done (context, &results, 2);
+  g_assert_cmpuint (results.failed, ==, 0);
+  g_assert_cmpint (results.ids[1], ==, 3);   /* after the outcome, entry 2 */
+
+  g_assert_false (vigil_audit_flush (audit));
+  g_assert_cmpuint (vigil_audit_get_queue_depth (audit), ==, 2);
+  for (guint i = 2; i <= 4; i++)
     append (audit, context, &results, 0, i, i);
-  wait_done (context, &results, 6);
-  g_assert_cmpuint (results.failed, ==, 5);
+  wait_done (context, &results, 5);
+  g_assert_cmpuint (results.failed, ==, 3);
   g_test_message ("while locked: %s", results.error->message);
   g_assert_error (results.error, VIGIL_ERROR, VIGIL_ERROR_STORE);
-  vigil_audit_flush (audit);
-  g_assert_cmpuint (vigil_audit_get_queue_depth (audit), ==, 1);  /* the outcome, kept */
   exec_raw (locker, "ROLLBACK");
   sqlite3_close (locker);
 
-  for (guint i = 6; i <= 8; i++)
+  /* The writer retries every 100 ms; a flush that saw a refusal says so. */
+  while (!vigil_audit_flush (audit))
+    {
+      g_assert_cmpuint (++attempts, <, 100);
+      g_usleep (20 * 1000);
+    }
+  for (guint i = 5; i <= 7; i++)
     append (audit, context, &results, 0, i, i);
-  wait_done (context, &results, 9);
-  g_assert_cmpuint (results.failed, ==, 5);
-  vigil_audit_flush (audit);
+  wait_done (context, &results, 8);
+  g_assert_cmpuint (results.failed, ==, 3);
+  g_assert_true (vigil_audit_flush (audit));
   g_assert_cmpuint (vigil_audit_get_queue_depth (audit), ==, 0);
-  /* statement 1, the retried outcome, then the three new statements */
-  g_assert_cmpint (results.ids[6], ==, 3);
-  g_assert_cmpint (results.ids[8], ==, 5);
-  assert_intact (dir, 5);
+  g_assert_cmpint (results.ids[5], ==, 4);
+  g_assert_cmpint (results.ids[7], ==, 6);
+  assert_intact (dir, 6);
 
   g_clear_error (&results.error);
+  g_free (results.ids);
+  g_clear_object (&audit);
+  rm_rf (dir);
+  g_log_set_always_fatal (fatal);
+}
+
+static void
+append_raw (const char *path,
+            const char *bytes,
+            gsize       len)
+{
+  FILE *f = fopen (path, "ab");
+
+  g_assert_nonnull (f);
+  g_assert_cmpuint (fwrite (bytes, 1, len, f), ==, len);
+  fclose (f);
+}
+
+/* Entries the database never took (it was locked when the writer stopped) are replayed
+ * from the journal by a reader and by the next writer; a torn frame at its end is not an
+ * entry; a second writer for the same directory is refused. */
+static void
+test_journal_replay (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autofree char *journal = g_build_filename (dir, "audit.journal", NULL);
+  g_autoptr(VigilAudit) audit = open_audit (dir);
+  g_autoptr(VigilAudit) second = NULL;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GError) error = NULL;
+  Results results = { g_new0 (gint64, 8), NULL, 0, 0 };
+  static const char torn[] = "VGJ1\0\0\1\0partial frame";
+  guint64 replayed = 0;
+  sqlite3 *locker;
+
+  GLogLevelFlags fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+
+  second = vigil_audit_new (dir, &error);
+  g_assert_error (error, VIGIL_ERROR, VIGIL_ERROR_STORE);
+  g_assert_null (second);
+  g_test_message ("second writer: %s", error->message);
+  g_clear_error (&error);
+
+  _vigil_audit_set_busy_timeout (audit, 50);
+  append (audit, context, &results, 0, 0, 0);
+  wait_done (context, &results, 1);
+  g_assert_true (vigil_audit_flush (audit));
+
+  locker = open_raw (dir);
+  exec_raw (locker, "BEGIN EXCLUSIVE");
+  for (guint i = 1; i <= 3; i++)
+    append (audit, context, &results, 0, i, i);
+  wait_done (context, &results, 4);
+  g_assert_cmpuint (results.failed, ==, 0);
+  g_assert_false (vigil_audit_flush (audit));
+  g_clear_object (&audit);      /* entries 2-4 are only in the journal now */
+  exec_raw (locker, "ROLLBACK");
+  sqlite3_close (locker);
+  assert_intact (dir, 1);
+  append_raw (journal, torn, sizeof torn - 1);
+
+  g_assert_true (vigil_audit_recover (dir, &replayed, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (replayed, ==, 3);
+  assert_intact (dir, 4);
+  g_assert_true (vigil_audit_recover (dir, &replayed, &error));
+  g_assert_cmpuint (replayed, ==, 0);
+
+  audit = open_audit (dir);
+  append (audit, context, &results, 0, 4, 4);
+  wait_done (context, &results, 5);
+  g_assert_cmpint (results.ids[4], ==, 5);
+  g_assert_true (vigil_audit_flush (audit));
+  assert_intact (dir, 5);
+
   g_free (results.ids);
   g_clear_object (&audit);
   rm_rf (dir);
@@ -567,6 +657,7 @@ test_fail_closed_readonly (void)
   g_autoptr(VigilAudit) audit = NULL;
   g_autoptr(GMainContext) context = g_main_context_new ();
   Results results = { g_new0 (gint64, 4), NULL, 0, 0 };
+  g_autoptr(GError) error = NULL;
   GLogLevelFlags fatal;
 
   if (geteuid () == 0)
@@ -578,21 +669,19 @@ test_fail_closed_readonly (void)
     }
   fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
   g_assert_cmpint (g_chmod (path, 0400), ==, 0);
-  audit = open_audit (dir);
-  append (audit, context, &results, 0, 0, 0);
-  append (audit, context, &results, 0, 1, 1);
-  wait_done (context, &results, 2);
-  g_assert_cmpuint (results.failed, ==, 2);
-  g_test_message ("read-only: %s", results.error->message);
-  g_clear_object (&audit);
+  /* Nothing could be recorded: the writer refuses to start, so the engine does too. */
+  audit = vigil_audit_new (dir, &error);
+  g_assert_error (error, VIGIL_ERROR, VIGIL_ERROR_STORE);
+  g_assert_null (audit);
+  g_test_message ("read-only: %s", error->message);
 
   g_assert_cmpint (g_chmod (path, 0600), ==, 0);
   audit = open_audit (dir);
   append (audit, context, &results, 0, 2, 2);
   wait_done (context, &results, 3);
-  g_assert_cmpuint (results.failed, ==, 2);
+  g_assert_cmpuint (results.failed, ==, 0);
   g_assert_cmpint (results.ids[2], ==, 1);
-  vigil_audit_flush (audit);
+  g_assert_true (vigil_audit_flush (audit));
   assert_intact (dir, 1);
 
   g_clear_error (&results.error);
@@ -676,6 +765,9 @@ test_crash (void)
   g_assert_cmpint (g_subprocess_get_term_sig (child), ==, SIGKILL);
   g_assert_cmpuint (committed->len, ==, CRASH_COMMITTED);
 
+  /* What the child was told is durable may still be only in the journal. */
+  g_assert_true (vigil_audit_recover (dir, NULL, &error));
+  g_assert_no_error (error);
   assert_intact (dir, -1);
   db = open_raw (dir);
   g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count (*) FROM audit_log WHERE id = ?"
@@ -805,6 +897,7 @@ main (int   argc,
   g_test_add_func ("/audit/verify/truncate", test_tamper_truncate);
   g_test_add_func ("/audit/fail-closed/locked", test_fail_closed_locked);
   g_test_add_func ("/audit/fail-closed/read-only", test_fail_closed_readonly);
+  g_test_add_func ("/audit/journal/replay", test_journal_replay);
   g_test_add_func ("/audit/crash/kill-9", test_crash);
   g_test_add_func ("/audit/bench/throughput", test_bench);
   return g_test_run ();

@@ -636,7 +636,7 @@ static void
 test_audit_search (void)
 {
   VigilAuditView *view = VIGIL_AUDIT_VIEW (vigil_window_get_view_widget (window, "audit"));
-  g_autoptr(VigilAudit) audit = NULL;
+  VigilAudit *audit = vigil_engine_get_audit (vigil_application_get_engine (app));
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) earlier = NULL;
   g_autofree char *total = NULL;
@@ -647,8 +647,7 @@ test_audit_search (void)
   earlier = vigil_audit_read_latest (data_dir, 0, 0, &error);
   g_assert_no_error (error);
   total = g_strdup_printf ("%u of %u", earlier->len + 4, earlier->len + 4);
-  audit = vigil_audit_new (data_dir, &error);
-  g_assert_no_error (error);
+  g_assert_nonnull (audit);
   append_audit (audit, "claude-agent", "SELECT id, email FROM customers /* " AUDIT_PROBE " */", "allow");
   append_audit (audit, "copilot", "SELECT count(*) FROM orders /* " AUDIT_PROBE " */", "allow");
   append_audit (audit, "claude-agent", "DROP TABLE customers /* " AUDIT_PROBE " */", "deny");
