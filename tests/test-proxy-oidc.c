@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include <gio/gunixsocketaddress.h>
 #include <json-glib/json-glib.h>
@@ -466,32 +467,28 @@ wait_for_log (VigilTestProxy     *proxy,
   return TRUE;
 }
 
-static void
-test_disconnect_while_validating (void)
+/* A client over the Unix socket that has sent USER's TOKEN and whose proxy now waits for
+ * the key set, held back by the provider until vigil_test_idp_hold_jwks (idp, FALSE). */
+static GSocketConnection *
+login_waiting_for_keys (VigilTestProxy *proxy,
+                        const char     *user,
+                        const char     *token)
 {
-  VigilTestProxy *proxy = proxy_with_identities ();
   g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GSocketAddress) address = NULL;
-  g_autoptr(GSocketConnection) connection = NULL;
+  g_autofree char *path = g_strdup_printf ("%s/.s.PGSQL.%u",
+                                           vigil_test_proxy_get_socket_dir (proxy),
+                                           vigil_test_proxy_get_port (proxy));
+  g_autoptr(GSocketAddress) address = g_unix_socket_address_new (path);
   g_autoptr(GError) error = NULL;
-  g_autofree char *path = NULL;
-  g_autofree char *token = NULL;
-  g_autofree char *alice = NULL;
+  GSocketConnection *connection;
   gint64 deadline;
-  const char *closed[] = { "identity=leaver@example.com ", "end=\"client disconnected\"", NULL };
-  const char *login[] = { "login", "identity=leaver@example.com ", NULL };
   guint8 answer[9];
   gint hits;
 
-  if (proxy == NULL)
-    return;
-  path = g_strdup_printf ("%s/.s.PGSQL.%u", vigil_test_proxy_get_socket_dir (proxy),
-                          vigil_test_proxy_get_port (proxy));
-  address = g_unix_socket_address_new (path);
   g_socket_client_set_timeout (client, 20);
   connection = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (address), NULL, &error);
   g_assert_no_error (error);
-  write_startup (g_io_stream_get_output_stream (G_IO_STREAM (connection)), "leaver@example.com");
+  write_startup (g_io_stream_get_output_stream (G_IO_STREAM (connection)), user);
   g_assert_true (g_input_stream_read_all (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
                                           answer, sizeof answer, NULL, NULL, &error));
   g_assert_no_error (error);
@@ -500,13 +497,29 @@ test_disconnect_while_validating (void)
 
   hits = vigil_test_idp_get_jwks_hits (idp);
   vigil_test_idp_hold_jwks (idp, TRUE);
-  token = token_for ("leaver@example.com", "RS256");
   write_password (g_io_stream_get_output_stream (G_IO_STREAM (connection)), token);
-  /* Leave once the proxy is waiting for the key set; the session ends before it comes. */
   deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
   while (vigil_test_idp_get_jwks_hits (idp) == hits && g_get_monotonic_time () < deadline)
     g_usleep (20 * 1000);
   g_assert_cmpint (vigil_test_idp_get_jwks_hits (idp), >, hits);
+  return connection;
+}
+
+/* The session ends before the key set comes; nothing is logged in later. */
+static void
+test_disconnect_while_validating (void)
+{
+  VigilTestProxy *proxy = proxy_with_identities ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *alice = NULL;
+  const char *closed[] = { "identity=leaver@example.com ", "end=\"client disconnected\"", NULL };
+  const char *login[] = { "login", "identity=leaver@example.com ", NULL };
+
+  if (proxy == NULL)
+    return;
+  token = token_for ("leaver@example.com", "RS256");
+  connection = login_waiting_for_keys (proxy, "leaver@example.com", token);
   g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
   if (!wait_for_log (proxy, closed))
     {
@@ -520,6 +533,39 @@ test_disconnect_while_validating (void)
   assert_sso_login (proxy, "unix", ALICE, alice, "human");
   g_assert_true (vigil_test_proxy_is_alive (proxy));
   g_assert_cmpuint (count_log_lines (proxy, login), ==, 0);
+}
+
+/* SIGTERM while a key set fetch hangs: the proxy still exits cleanly and promptly. */
+static void
+test_sigterm_while_validating (void)
+{
+  VigilTestProxy *proxy = proxy_with_identities ();
+  VigilTestProxy *other;
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *log = NULL;
+  const char *args[] = { "--oidc-issuer", vigil_test_idp_get_issuer (idp), "--oidc-audience",
+                         VIGIL_TEST_JWT_AUDIENCE, NULL };
+  int status;
+
+  if (proxy == NULL)
+    return;
+  other = vigil_test_proxy_start (vigil_test_env_pg (),
+                                  &(VigilTestProxyOptions) { .extra_args = args }, &error);
+  g_assert_no_error (error);
+  token = token_for (ALICE, "ES256");
+  connection = login_waiting_for_keys (other, ALICE, token);
+  status = vigil_test_proxy_terminate (other);
+  vigil_test_idp_hold_jwks (idp, FALSE);
+  log = vigil_test_proxy_read_log (other);
+  vigil_test_proxy_stop (other);
+  if (status == -1)
+    g_error ("vigilctl serve ignored SIGTERM for 10 s while fetching keys; its log:\n%s", log);
+  if (!(WIFEXITED (status) && WEXITSTATUS (status) == 0) &&
+      !(WIFSIGNALED (status) && WTERMSIG (status) == SIGTERM))
+    g_error ("vigilctl serve did not exit cleanly (wait status %d); its log:\n%s", status, log);
+  g_assert_null (strstr (log, token));
 }
 
 int
@@ -546,6 +592,7 @@ main (int    argc,
   g_test_add_func ("/proxy/oidc/unix/oversized-password", test_oversized_password);
   g_test_add_func ("/proxy/oidc/unix/disconnect-while-validating",
                    test_disconnect_while_validating);
+  g_test_add_func ("/proxy/oidc/unix/sigterm-while-validating", test_sigterm_while_validating);
   g_test_add_func ("/proxy/oidc/tcp/scram", test_tcp_scram);
   g_test_add_func ("/proxy/oidc/tls/login", test_tls);
 
