@@ -7,7 +7,10 @@
 #include <glib/gi18n.h>
 #include <libpq-fe.h>
 
+#include "vigil-oidc.h"
 #include "vigil-options.h"
+
+#define DEFAULT_OIDC_CLAIM "email"
 
 GOptionEntry *
 vigil_options_get_entries (VigilOptions *o,
@@ -32,6 +35,15 @@ vigil_options_get_entries (VigilOptions *o,
     { "approval-timeout", 0, 0, G_OPTION_ARG_INT, &o->approval_timeout,
       N_("Seconds a held statement waits for a decision before it is denied (default 300)"),
       N_("SECONDS") },
+    { "oidc-issuer", 0, 0, G_OPTION_ARG_STRING, &o->oidc_issuer,
+      N_("Accept OpenID Connect ID tokens from this issuer as passwords of humans "
+         "(over TLS and the Unix socket)"), N_("URL") },
+    { "oidc-audience", 0, 0, G_OPTION_ARG_STRING, &o->oidc_audience,
+      N_("The audience (client ID) ID tokens must be issued for"), N_("AUDIENCE") },
+    { "oidc-claim", 0, 0, G_OPTION_ARG_STRING, &o->oidc_claim,
+      N_("The ID token claim that names the identity (default email)"), N_("NAME") },
+    { "oidc-jwks", 0, 0, G_OPTION_ARG_STRING, &o->oidc_jwks,
+      N_("The issuer’s key set (default: found through its discovery document)"), N_("URL") },
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->data_dir,
       N_("Vigil’s data directory"), N_("DIR") },
     { "demo", 0, 0, G_OPTION_ARG_NONE, &o->demo,
@@ -57,6 +69,10 @@ vigil_options_clear (VigilOptions *o)
   g_clear_pointer (&o->api, g_free);
   g_clear_pointer (&o->tls_cert, g_free);
   g_clear_pointer (&o->tls_key, g_free);
+  g_clear_pointer (&o->oidc_issuer, g_free);
+  g_clear_pointer (&o->oidc_audience, g_free);
+  g_clear_pointer (&o->oidc_claim, g_free);
+  g_clear_pointer (&o->oidc_jwks, g_free);
   o->startup_timeout = 0;
   o->approval_timeout = 0;
   o->demo = FALSE;
@@ -100,6 +116,51 @@ vigil_options_connection_name (const char  *conninfo,
   return name;
 }
 
+static gboolean
+check_oidc_url (const char  *option,
+                const char  *url,
+                GError     **error)
+{
+  if (url == NULL || vigil_oidc_url_allowed (url))
+    return TRUE;
+  g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_INVALID,
+               _("%s must be an https URL (plain http only to 127.0.0.1, ::1 or localhost): %s"),
+               option, url);
+  return FALSE;
+}
+
+static gboolean
+configure_oidc (const VigilOptions  *o,
+                VigilEngine         *engine,
+                GError             **error)
+{
+  if (o->oidc_issuer == NULL && o->oidc_audience == NULL)
+    {
+      if (o->oidc_claim == NULL && o->oidc_jwks == NULL)
+        return TRUE;
+      g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_INVALID,
+                   _("--oidc-claim and --oidc-jwks need --oidc-issuer"));
+      return FALSE;
+    }
+  if (o->oidc_issuer == NULL || o->oidc_audience == NULL || *o->oidc_audience == '\0')
+    {
+      g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_INVALID,
+                   _("--oidc-issuer and --oidc-audience go together"));
+      return FALSE;
+    }
+  if (o->oidc_claim != NULL && *o->oidc_claim == '\0')
+    {
+      g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_INVALID, _("--oidc-claim cannot be empty"));
+      return FALSE;
+    }
+  if (!check_oidc_url ("--oidc-issuer", o->oidc_issuer, error) ||
+      !check_oidc_url ("--oidc-jwks", o->oidc_jwks, error))
+    return FALSE;
+  vigil_engine_set_oidc (engine, o->oidc_issuer, o->oidc_audience,
+                         o->oidc_claim ? o->oidc_claim : DEFAULT_OIDC_CLAIM, o->oidc_jwks);
+  return TRUE;
+}
+
 gboolean
 vigil_options_configure_engine (const VigilOptions  *o,
                                 VigilEngine         *engine,
@@ -128,7 +189,7 @@ vigil_options_configure_engine (const VigilOptions  *o,
     }
   if (o->tls_cert != NULL && !vigil_engine_set_tls (engine, o->tls_cert, o->tls_key, error))
     return FALSE;
-  return TRUE;
+  return configure_oidc (o, engine, error);
 }
 
 VigilApi *

@@ -23,6 +23,10 @@ typedef struct
   char    *tls_key;
   int      startup_timeout;
   int      approval_timeout;
+  char    *oidc_issuer;
+  char    *oidc_audience;
+  char    *oidc_claim;
+  char    *oidc_jwks;
   gboolean demo;
 } VigilOptions;
 

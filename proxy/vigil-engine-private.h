@@ -13,6 +13,7 @@
 #include "vigil-policy.h"
 #include "vigil-engine.h"
 #include "vigil-event-hub.h"
+#include "vigil-oidc.h"
 #include "vigil-types.h"
 
 G_BEGIN_DECLS
@@ -60,6 +61,7 @@ struct _VigilEngine
 
   VigilApprovals *approvals;       /* thread-safe; NULL until started */
   guint         approval_timeout;  /* seconds */
+  VigilOidc    *oidc;              /* NULL without single sign-on; used on the engine thread */
 
   /* engine thread only */
   GHashTable   *held;              /* approval id -> VigilSession* (not owned) */
@@ -116,6 +118,8 @@ VigilPolicy  *_vigil_engine_ref_policy         (VigilEngine  *self);
 /* The audit writer, or NULL when the engine runs without one (unit tests). */
 VigilAudit   *_vigil_engine_get_audit          (VigilEngine  *self);
 VigilApprovals *_vigil_engine_get_approvals    (VigilEngine  *self);
+/* The ID token validator, or NULL when single sign-on is off. */
+VigilOidc    *_vigil_engine_get_oidc           (VigilEngine  *self);
 guint         _vigil_engine_get_approval_timeout (VigilEngine *self);
 void          _vigil_engine_hold_register      (VigilEngine  *self,
                                                 gint64        id,

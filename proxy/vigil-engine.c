@@ -221,6 +221,12 @@ _vigil_engine_get_tls_context (VigilEngine *self)
   return self->tls;
 }
 
+VigilOidc *
+_vigil_engine_get_oidc (VigilEngine *self)
+{
+  return self->oidc;
+}
+
 guint
 _vigil_engine_get_startup_timeout (VigilEngine *self)
 {
@@ -457,6 +463,9 @@ engine_thread_main (gpointer data)
   while (!g_atomic_int_get (&self->stopping))
     g_main_context_iteration (self->context, TRUE);
   close_all_sessions (self);
+  /* A key set fetch under way would keep its callbacks (and the validator) alive. */
+  if (self->oidc != NULL)
+    vigil_oidc_abort (self->oidc);
   /* Let the last callbacks (closing upstreams) run before the context goes. */
   while (g_main_context_iteration (self->context, FALSE))
     ;
@@ -540,6 +549,7 @@ vigil_engine_finalize (GObject *object)
   g_clear_object (&self->unix_listener);
   _vigil_engine_approvals_clear (self);
   g_clear_object (&self->audit);
+  g_clear_object (&self->oidc);
   g_clear_object (&self->classifier);
   g_clear_object (&self->policy);
   g_mutex_clear (&self->policy_lock);
@@ -689,6 +699,23 @@ vigil_engine_set_startup_timeout (VigilEngine *self,
 {
   g_return_if_fail (VIGIL_IS_ENGINE (self));
   self->startup_timeout = MAX (seconds, 1);
+}
+
+void
+vigil_engine_set_oidc (VigilEngine *self,
+                       const char  *issuer,
+                       const char  *audience,
+                       const char  *claim,
+                       const char  *jwks_url)
+{
+  g_return_if_fail (VIGIL_IS_ENGINE (self));
+  g_return_if_fail (self->thread == NULL);
+  g_return_if_fail (issuer != NULL && vigil_oidc_url_allowed (issuer));
+  g_return_if_fail (audience != NULL && claim != NULL);
+  g_return_if_fail (jwks_url == NULL || vigil_oidc_url_allowed (jwks_url));
+
+  g_clear_object (&self->oidc);
+  self->oidc = vigil_oidc_new (issuer, audience, claim, jwks_url);
 }
 
 gboolean

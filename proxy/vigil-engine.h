@@ -40,6 +40,14 @@ void         vigil_engine_set_connection_limits (VigilEngine *self,
                                                  guint        total);
 void         vigil_engine_set_startup_timeout (VigilEngine *self,
                                                guint        seconds);
+/* Single sign-on: over TLS and the Unix socket, humans may give an OpenID Connect ID
+ * token from ISSUER for AUDIENCE as their password; its CLAIM names the identity.
+ * JWKS_URL: NULL to discover it. The URLs must pass vigil_oidc_url_allowed(). */
+void         vigil_engine_set_oidc         (VigilEngine  *self,
+                                            const char   *issuer,
+                                            const char   *audience,
+                                            const char   *claim,
+                                            const char   *jwks_url);
 
 /* Binds the sockets (errors are reported here) and starts the engine thread. */
 gboolean     vigil_engine_start            (VigilEngine  *self,

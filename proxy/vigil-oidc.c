@@ -32,6 +32,13 @@ struct _VigilOidc
   GQueue       waiting;           /* GTask */
 };
 
+/* A task's data: the token, and while it waits for the key set, its cancellation. */
+typedef struct
+{
+  VigilJwt    *jwt;
+  GSource     *cancel_source;
+} Validation;
+
 G_DEFINE_FINAL_TYPE (VigilOidc, vigil_oidc, G_TYPE_OBJECT)
 
 static void fetch_jwks (VigilOidc *self);
@@ -74,6 +81,23 @@ max_age (SoupMessage *msg)
   return (guint) MIN (age, MAX_AGE_CAP);
 }
 
+static void
+validation_stop_waiting (Validation *v)
+{
+  if (v->cancel_source == NULL)
+    return;
+  g_source_destroy (v->cancel_source);
+  g_clear_pointer (&v->cancel_source, g_source_unref);
+}
+
+static void
+validation_free (Validation *v)
+{
+  validation_stop_waiting (v);
+  vigil_jwt_free (v->jwt);
+  g_free (v);
+}
+
 /* ---- validation ----------------------------------------------------------------------- */
 
 static EVP_PKEY *
@@ -102,7 +126,7 @@ finish_with_key (VigilOidc *self,
                  GTask     *task,
                  EVP_PKEY  *key)
 {
-  VigilJwt *jwt = g_task_get_task_data (task);
+  VigilJwt *jwt = ((Validation *) g_task_get_task_data (task))->jwt;
   GError *error = NULL;
   char *name;
 
@@ -135,8 +159,10 @@ release_waiting (VigilOidc    *self,
 
   while ((task = g_queue_pop_head (&self->waiting)) != NULL)
     {
-      EVP_PKEY *key = find_key (self, g_task_get_task_data (task));
+      Validation *v = g_task_get_task_data (task);
+      EVP_PKEY *key = find_key (self, v->jwt);
 
+      validation_stop_waiting (v);
       if (key == NULL && fetch_error != NULL)
         g_task_return_error (task, g_error_copy (fetch_error));
       else
@@ -157,6 +183,39 @@ fetch_failed (VigilOidc    *self,
   self->fetching = FALSE;
   release_waiting (self, error);
   g_object_unref (self);
+}
+
+/* A waiting task whose caller gave up: it leaves the queue now, the fetch goes on. */
+static gboolean
+waiting_cancelled_cb (GCancellable *cancellable,
+                      gpointer      user_data)
+{
+  GTask *task = user_data;
+  VigilOidc *self = g_task_get_source_object (task);
+  Validation *v = g_task_get_task_data (task);
+
+  g_clear_pointer (&v->cancel_source, g_source_unref);
+  g_queue_remove (&self->waiting, task);
+  g_task_return_error_if_cancelled (task);
+  g_object_unref (task);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+wait_for_keys (VigilOidc *self,
+               GTask     *task)
+{
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  Validation *v = g_task_get_task_data (task);
+
+  if (cancellable != NULL)
+    {
+      /* A source, not a signal handler: it runs on this thread's context, after cancel(). */
+      v->cancel_source = g_cancellable_source_new (cancellable);
+      g_source_set_callback (v->cancel_source, G_SOURCE_FUNC (waiting_cancelled_cb), task, NULL);
+      g_source_attach (v->cancel_source, g_task_get_context (task));
+    }
+  g_queue_push_tail (&self->waiting, task);
 }
 
 /* ---- fetching ------------------------------------------------------------------------- */
@@ -364,6 +423,7 @@ vigil_oidc_validate_async (VigilOidc           *self,
   g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
   VigilJwt *parsed;
+  Validation *v;
   gint64 now = g_get_monotonic_time ();
   EVP_PKEY *key;
 
@@ -385,7 +445,9 @@ vigil_oidc_validate_async (VigilOidc           *self,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  g_task_set_task_data (task, parsed, (GDestroyNotify) vigil_jwt_free);
+  v = g_new0 (Validation, 1);
+  v->jwt = parsed;
+  g_task_set_task_data (task, v, (GDestroyNotify) validation_free);
   key = find_key (self, parsed);
   if (self->keys != NULL && now < self->keys_expire &&
       (key != NULL || now - self->last_fetch < (gint64) self->min_refetch * G_USEC_PER_SEC))
@@ -393,8 +455,24 @@ vigil_oidc_validate_async (VigilOidc           *self,
       finish_with_key (self, task, key);
       return;
     }
-  g_queue_push_tail (&self->waiting, g_steal_pointer (&task));
+  wait_for_keys (self, g_steal_pointer (&task));
   fetch_jwks (self);
+}
+
+void
+vigil_oidc_abort (VigilOidc *self)
+{
+  g_return_if_fail (VIGIL_IS_OIDC (self));
+
+  if (self->session != NULL)
+    soup_session_abort (self->session);
+}
+
+gboolean
+vigil_oidc_url_allowed (const char *url)
+{
+  g_return_val_if_fail (url != NULL, FALSE);
+  return url_allowed (url);
 }
 
 char *

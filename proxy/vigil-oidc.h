@@ -4,7 +4,8 @@
  * with libsoup, cached for its Cache-Control max-age (5 minutes without one) and fetched
  * again when a token names an unknown key (at most every MIN_REFETCH seconds).
  * Use one VigilOidc from one thread (its SoupSession belongs to the thread-default
- * context of the first vigil_oidc_validate_async() call).
+ * context of the first vigil_oidc_validate_async() call). A validation waiting for the key
+ * set ends early, with G_IO_ERROR_CANCELLED, when its cancellable is cancelled.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -30,6 +31,10 @@ VigilOidc *vigil_oidc_new                  (const char           *issuer,
                                             const char           *jwks_url);
 void       vigil_oidc_set_min_refetch      (VigilOidc            *self,
                                             guint                 seconds);
+/* https, or http to this machine only: what may serve discovery and key sets. */
+gboolean   vigil_oidc_url_allowed          (const char           *url);
+/* Stops a fetch under way (its waiting validations fail); on the validating thread. */
+void       vigil_oidc_abort                (VigilOidc            *self);
 void       vigil_oidc_validate_async       (VigilOidc            *self,
                                             const char           *jwt,
                                             GCancellable         *cancellable,

@@ -22,8 +22,9 @@ G_BEGIN_DECLS
 typedef enum {
   SESSION_STARTUP,        /* waiting for the startup packet (or SSL/GSS/cancel request) */
   SESSION_TLS_HANDSHAKE,
-  SESSION_AUTH_LOOKUP,    /* the identity is being read from the store */
-  SESSION_AUTH_SASL_INIT, /* AuthenticationSASL sent, waiting for SASLInitialResponse */
+  SESSION_AUTH_LOOKUP,    /* the identity is being read from the store, or a password checked */
+  SESSION_AUTH_SASL_INIT, /* AuthenticationSASL sent, waiting for SASLInitialResponse (with
+                           * auth_cleartext: AuthenticationCleartextPassword, the password) */
   SESSION_AUTH_SASL_FINAL,/* SASLContinue sent, waiting for SASLResponse */
   SESSION_AUTH_FAILED,    /* answering a failed login after a delay */
   SESSION_CONNECTING,     /* authenticated, upstream connection under way */
@@ -122,6 +123,9 @@ struct _VigilSession
   char              *database;        /* connection name as the client sent it */
   VigilIdentity     *identity;
   VigilScramServer  *scram;
+  gboolean           auth_cleartext;  /* a password was asked for: SSO on, TLS or Unix socket */
+  const char        *auth_method;     /* "scram", "password" or "oidc", for the log */
+  GCancellable      *auth_cancellable;/* while an ID token is being validated */
   VigilPeer         *peer;
   gint               counted_pid;     /* counted against the per-process limit */
   gboolean           peer_resolved;   /* attribution is done (the peer may still be NULL) */
@@ -224,5 +228,19 @@ void     _vigil_session_begin_tls        (VigilSession *self);
 void     _vigil_session_connect_when_attributed (VigilSession *self);
 void     _vigil_session_continue_tls     (VigilSession *self);
 gboolean _vigil_session_process_auth     (VigilSession *self);
+/* Refuses the login: REASON goes to the log, the client hears after the growing delay. */
+gboolean _vigil_session_auth_failed      (VigilSession *self,
+                                          const char   *reason);
+/* Sends what MSG holds and AuthenticationOk, logs the login, connects upstream. */
+void     _vigil_session_logged_in        (VigilSession *self,
+                                          GByteArray   *msg);
+
+/* vigil-session-password.c: a cleartext password where single sign-on is on (TLS or the
+ * Unix socket): an OpenID Connect ID token, or the identity's own token. */
+gboolean _vigil_session_wants_password   (VigilSession *self);
+void     _vigil_session_ask_password     (VigilSession *self);
+gboolean _vigil_session_process_password (VigilSession *self);
+/* The session is closing: a validation under way is cancelled. */
+void     _vigil_session_cancel_login     (VigilSession *self);
 
 G_END_DECLS

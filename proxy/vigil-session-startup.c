@@ -1,7 +1,8 @@
 /* vigil-session-startup.c: a session's way from its first byte to ReadyForQuery.
  *
  * Startup packet (with SSLRequest, GSSENCRequest and CancelRequest), TLS toward the
- * client, SCRAM-SHA-256 against the identity store, then the upstream connection.
+ * client, SCRAM-SHA-256 against the identity store (or a cleartext password where single
+ * sign-on is on: vigil-session-password.c), then the upstream connection.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -29,7 +30,6 @@ _vigil_session_connect_when_attributed (VigilSession *self)
   self->connect_pending = FALSE;
   connect_upstream (self);
 }
-static gboolean auth_failed      (VigilSession *self);
 
 /* ---- helpers ------------------------------------------------------------------------- */
 
@@ -47,6 +47,28 @@ send_single_byte (VigilSession *self,
                   char          byte)
 {
   vigil_buffer_append (&self->client_out, &byte, 1);
+}
+
+static const char *
+transport_name (VigilSession *self)
+{
+  return self->is_unix ? "unix" : vigil_stream_is_tls (self->client) ? "tls" : "tcp";
+}
+
+/* One line per login attempt; REASON is NULL for a success. Never the password. */
+static void
+log_login (VigilSession *self,
+           const char   *reason)
+{
+  g_autofree char *user = g_strescape (self->user, NULL);
+  g_autofree char *why = reason ? g_strescape (reason, NULL) : NULL;
+
+  if (why == NULL)
+    g_message ("session=%" G_GUINT64_FORMAT " login identity=%s auth=%s transport=%s",
+               self->id, user, self->auth_method, transport_name (self));
+  else
+    g_message ("session=%" G_GUINT64_FORMAT " login failed identity=%s auth=%s transport=%s"
+               " reason=\"%s\"", self->id, user, self->auth_method, transport_name (self), why);
 }
 
 /* ---- startup packet ------------------------------------------------------------------ */
@@ -147,8 +169,11 @@ identity_looked_up_cb (GObject      *source,
           g_warning ("identity lookup failed: %s", error->message);
           _vigil_session_fatal (self, VIGIL_SQLSTATE_IO_ERROR, "the identity store is unavailable");
         }
+      else if (_vigil_session_wants_password (self))
+        _vigil_session_ask_password (self);
       else
         {
+          self->auth_method = "scram";
           self->scram = vigil_scram_server_new (self->identity ? self->identity->scram_verifier
                                                                : NULL);
           vigil_wire_write_auth_sasl (msg, VIGIL_SCRAM_MECHANISM);
@@ -328,7 +353,7 @@ sasl_initial (VigilSession    *self,
                    "client selected an invalid SASL authentication mechanism");
   if (!vigil_scram_server_first (self->scram, data, len, reply, &error))
     return g_error_matches (error, VIGIL_ERROR, VIGIL_ERROR_AUTH)
-             ? auth_failed (self)
+             ? _vigil_session_auth_failed (self, error->message)
              : reject (self, VIGIL_SQLSTATE_PROTOCOL_VIOLATION, error->message);
   vigil_wire_write_auth (msg, VIGIL_AUTH_SASL_CONTINUE, reply->str, reply->len);
   _vigil_session_send_to_client (self, msg);
@@ -348,13 +373,22 @@ sasl_final (VigilSession    *self,
       self->identity == NULL)
     return g_error_matches (error, VIGIL_ERROR, VIGIL_ERROR_PROTOCOL)
              ? reject (self, VIGIL_SQLSTATE_PROTOCOL_VIOLATION, error->message)
-             : auth_failed (self);
-  _vigil_engine_auth_succeeded (self->engine, self->user);
+             : _vigil_session_auth_failed (self, self->identity ? "wrong token"
+                                                                : "no such active identity");
   vigil_wire_write_auth (msg, VIGIL_AUTH_SASL_FINAL, reply->str, reply->len);
+  _vigil_session_logged_in (self, msg);
+  return FALSE;
+}
+
+void
+_vigil_session_logged_in (VigilSession *self,
+                          GByteArray   *msg)
+{
+  _vigil_engine_auth_succeeded (self->engine, self->user);
+  log_login (self, NULL);
   vigil_wire_write_auth (msg, VIGIL_AUTH_OK, NULL, 0);
   _vigil_session_send_to_client (self, msg);
   _vigil_session_connect_when_attributed (self);
-  return FALSE;
 }
 
 static gboolean
@@ -370,11 +404,13 @@ answer_auth_failure_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static gboolean
-auth_failed (VigilSession *self)
+gboolean
+_vigil_session_auth_failed (VigilSession *self,
+                            const char   *reason)
 {
   guint delay_ms = _vigil_engine_auth_failed (self->engine, self->user);
 
+  log_login (self, reason);
   /* Slow repeated guesses down; the client learns nothing until the delay is over. */
   self->state = SESSION_AUTH_FAILED;
   _vigil_session_set_timeout (self, MAX (delay_ms, 1), answer_auth_failure_cb);
@@ -389,6 +425,8 @@ _vigil_session_process_auth (VigilSession *self)
   guint32 len;
   gboolean ok;
 
+  if (self->auth_cleartext)
+    return _vigil_session_process_password (self);
   if (vigil_buffer_len (&self->client_in) < VIGIL_WIRE_HEADER_SIZE)
     return FALSE;
   len = vigil_wire_get_uint32 (head + 1);

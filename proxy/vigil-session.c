@@ -125,6 +125,7 @@ vigil_session_close (VigilSession *self,
   self->state = SESSION_CLOSED;
   _vigil_session_clear_timeout (self);
   _vigil_session_hold_withdraw (self);
+  _vigil_session_cancel_login (self);
   detach_upstream (self);
   if (self->counted_pid > 0)
     _vigil_engine_count_process (self->engine, self->counted_pid, -1);

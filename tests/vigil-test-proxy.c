@@ -255,6 +255,8 @@ spawn_serve (VigilTestProxy              *self,
       g_ptr_array_add (argv, "--approval-timeout");
       g_ptr_array_add (argv, timeout = g_strdup_printf ("%u", opts->approval_timeout));
     }
+  for (gsize i = 0; opts != NULL && opts->extra_args != NULL && opts->extra_args[i]; i++)
+    g_ptr_array_add (argv, (char *) opts->extra_args[i]);
   g_ptr_array_add (argv, NULL);
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);

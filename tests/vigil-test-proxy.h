@@ -20,6 +20,7 @@ typedef struct
    * the wire, not the guardrails); VIGIL_TEST_PROXY_DEFAULT_POLICY: keep the built-in one. */
   const char *policy_json;
   guint       approval_timeout;  /* seconds; 0 for the engine's default */
+  const char * const *extra_args; /* more `vigilctl serve` arguments, NULL-terminated */
 } VigilTestProxyOptions;
 
 #define VIGIL_TEST_PROXY_DEFAULT_POLICY "default"
