@@ -368,19 +368,56 @@ remove_action (GtkWidget  *widget,
 }
 
 static void
+move_to (VigilPoliciesView *self,
+         guint              from,
+         guint              to)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (from >= n_rules (self) || to >= n_rules (self))
+    return;
+  if (!vigil_policy_model_move_rule (self->model, from, to, &error))
+    edit_failed (self, error);
+  else
+    vigil_policies_view_select_rule (self, to);
+}
+
+static void
 move (VigilPoliciesView *self,
       int                delta)
 {
   guint selected = selected_rule (self);
-  g_autoptr(GError) error = NULL;
   gint64 to = (gint64) selected + delta;
 
-  if (selected == GTK_INVALID_LIST_POSITION || to < 0 || to >= n_rules (self))
-    return;
-  if (!vigil_policy_model_move_rule (self->model, selected, (guint) to, &error))
-    edit_failed (self, error);
-  else
-    vigil_policies_view_select_rule (self, (guint) to);
+  if (selected != GTK_INVALID_LIST_POSITION && to >= 0)
+    move_to (self, selected, (guint) to);
+}
+
+/* Drag a rule (its name or match) onto another to take that one's place. */
+static GdkContentProvider *
+rule_drag_prepare_cb (GtkDragSource *source,
+                      double         x,
+                      double         y,
+                      GtkListItem   *item)
+{
+  return gdk_content_provider_new_typed (G_TYPE_UINT, gtk_list_item_get_position (item));
+}
+
+static gboolean
+rule_drop_cb (GtkDropTarget *target,
+              const GValue  *value,
+              double         x,
+              double         y,
+              GtkListItem   *item)
+{
+  GtkWidget *widget = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (target));
+  GtkWidget *view = gtk_widget_get_ancestor (widget, VIGIL_TYPE_POLICIES_VIEW);
+
+  if (view == NULL || !G_VALUE_HOLDS_UINT (value))
+    return FALSE;
+  move_to (VIGIL_POLICIES_VIEW (view), g_value_get_uint (value),
+           gtk_list_item_get_position (item));
+  return TRUE;
 }
 
 static void
@@ -525,8 +562,13 @@ start_dry_run (VigilPoliciesView *self)
   g_cancellable_cancel (self->dry_cancellable);
   g_clear_object (&self->dry_cancellable);
   g_clear_object (&self->dry_run);
-  if (json == NULL || store == NULL)
+  if (json == NULL)
     return;
+  if (store == NULL)
+    {
+      gtk_label_set_label (self->dry_summary_label, _("The store is not open"));
+      return;
+    }
   draft = vigil_policy_new_from_json (json, &error);
   if (draft == NULL)
     {
@@ -626,6 +668,8 @@ vigil_policies_view_class_init (VigilPoliciesViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, VigilPoliciesView, dry_changes_selection);
   gtk_widget_class_bind_template_callback (widget_class, action_css_classes);
   gtk_widget_class_bind_template_callback (widget_class, rule_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, rule_drag_prepare_cb);
+  gtk_widget_class_bind_template_callback (widget_class, rule_drop_cb);
 
   gtk_widget_class_install_action (widget_class, "policy.import", NULL, import_action);
   gtk_widget_class_install_action (widget_class, "policy.export", NULL, export_action);

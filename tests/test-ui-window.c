@@ -1444,10 +1444,17 @@ test_policy_dry_run (void)
     seed_audit (audit, DRY_AGENT, "agent", "DELETE FROM carts", "delete,unbounded-write", "allow");
   vigil_audit_flush (audit);
 
-  /* Two draft changes in a row: the first one's run is cancelled, the second one's shown. */
+  /* Four draft changes in a row (the first rule dragged to the end and back, the last one
+   * removed and put back): the runs they start are cancelled but the last, which is shown. */
+  g_assert_true (vigil_policy_model_move_rule (model, 0, 2, &error));
+  g_assert_cmpstr (rule_name (0), ==, "dry-allow-drops");
+  g_assert_cmpstr (rule_name (2), ==, "dry-deny-reads");
+  g_assert_true (vigil_policy_model_move_rule (model, 2, 0, &error));
+  g_assert_cmpstr (rule_name (0), ==, "dry-deny-reads");
   g_assert_true (vigil_policy_model_remove_rule (model, 2, &error));
   g_assert_no_error (error);
   insert_rule (2, dry_review_writes);
+  g_assert_cmpstr (rule_name (2), ==, "dry-review-writes");
   result = dry_run_result ();
 
   g_test_message ("dry run: %u statements, %u would change, read %" G_GINT64_FORMAT
