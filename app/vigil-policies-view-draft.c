@@ -271,9 +271,9 @@ show_dry_run (VigilPoliciesView *self)
   GListModel *changes = vigil_policy_dry_run_get_changes (self->dry_run);
 
   /* Translators: milliseconds spent reading the audit, then judging its statements */
-  timing = g_strdup_printf (_("Read the audit in %d ms, judged in %d ms"),
-                            (int) (vigil_policy_dry_run_get_read_us (self->dry_run) / 1000),
-                            (int) (vigil_policy_dry_run_get_judge_us (self->dry_run) / 1000));
+  timing = g_strdup_printf (_("Read the audit in %.1f ms, judged in %.1f ms"),
+                            vigil_policy_dry_run_get_read_us (self->dry_run) / 1000.0,
+                            vigil_policy_dry_run_get_judge_us (self->dry_run) / 1000.0);
   gtk_label_set_label (self->dry_summary_label, summary);
   gtk_label_set_label (self->dry_transitions_label, transitions);
   gtk_label_set_label (self->dry_timing_label, timing);

@@ -1289,6 +1289,23 @@ test_policy_editor_reorder (void)
   g_assert_nonnull (strstr (after->message, "agents are shut out"));
 }
 
+/* The first column view under WIDGET: the rules table. */
+static GtkWidget *
+find_column_view (GtkWidget *widget)
+{
+  if (GTK_IS_COLUMN_VIEW (widget))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_column_view (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 /* The parser's words for CANDIDATE, the whole draft the editor would have made. */
 static char *
 parser_error (const char *candidate)
@@ -1317,7 +1334,7 @@ test_policy_editor_invalid (void)
   g_autofree char *draft_before = NULL;
   g_autofree char *draft_after = NULL;
   g_autoptr(JsonObject) shown = NULL;
-  VigilRuleDialog *dialog;
+  VigilRuleDialog *dialog = NULL;
   gint64 version;
 
   use_policy (base);
@@ -1325,12 +1342,18 @@ test_policy_editor_invalid (void)
   draft_before = vigil_policy_model_dup_draft_json (model);
   vigil_window_show_view (window, "policies");
 
-  /* Edit (Enter or a double-click does the same): the form shows the rule. */
-  vigil_policies_view_select_rule (policies_view (), 1);
-  dialog = open_rule_dialog ("policy.edit");
+  /* Enter or a double-click on a row edits it: the form shows the rule. */
+  g_signal_emit_by_name (find_column_view (GTK_WIDGET (policies_view ())), "activate", 1);
+  g_assert_true (wait_for (find_rule_dialog, &dialog, 2000));
   shown = vigil_rule_dialog_dup_rule (dialog);
   g_assert_cmpstr (json_object_get_string_member (shown, "name"), ==, "second");
   g_assert_cmpstr (json_object_get_string_member (shown, "action"), ==, "review");
+  gtk_window_close (GTK_WINDOW (dialog));
+  g_assert_true (wait_for (rule_dialog_gone, NULL, 2000));
+
+  /* So does the Edit button, for the selected rule. */
+  vigil_policies_view_select_rule (policies_view (), 1);
+  dialog = open_rule_dialog ("policy.edit");
   fill_rule_dialog (dialog, "{\"name\": \"first\", \"action\": \"review\"}");
   g_assert_false (vigil_rule_dialog_apply (dialog));
   g_assert_cmpstr (vigil_rule_dialog_get_error (dialog), ==, duplicate);
@@ -1486,6 +1509,8 @@ test_policy_dry_run (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (policies_view ()), "policy.discard", NULL));
   g_assert_false (vigil_policy_model_get_modified (model));
   g_assert_cmpuint (n_items (vigil_policy_model_get_rules (model)), ==, 0);
+  /* The views' screenshots show the example policy again. */
+  use_policy (valid_policy);
 }
 
 static void
