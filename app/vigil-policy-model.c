@@ -26,7 +26,7 @@ struct _VigilPolicyModel
 
   char       *json;
   JsonNode   *draft;     /* the document being edited; its root is an object */
-  gboolean    modified;  /* the draft differs from JSON */
+  gboolean    modified;  /* the draft was edited since JSON was loaded */
   char       *default_action;
   gint64      version;
   GListStore *rules;
@@ -448,8 +448,8 @@ vigil_policy_model_discard (VigilPolicyModel *self)
 
   if (!self->modified || self->json == NULL)
     return;
-  /* load_json would see the same text and keep the draft: start from scratch. */
-  json = g_steal_pointer (&self->json);
+  /* Loading the document in force again makes a fresh draft of it. */
+  json = g_strdup (self->json);
   if (!vigil_policy_model_load_json (self, json, &error))
     g_warning ("Cannot reload the policy: %s", error->message);
 }
