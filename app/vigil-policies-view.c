@@ -2,7 +2,8 @@
  *
  * Files are read and written asynchronously (GIO); an imported document goes through
  * the application, which validates it, saves it as a new version and has the engine
- * reload it, off the main thread.
+ * reload it, off the main thread. Editing and the dry run are in
+ * vigil-policies-view-draft.c.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -12,28 +13,15 @@
 
 #include <glib/gi18n.h>
 
-#include "vigil-application.h"
-#include "vigil-policies-view.h"
+#include "vigil-dry-run-change.h"
+#include "vigil-policies-view-private.h"
 #include "vigil-window.h"
-
-struct _VigilPoliciesView
-{
-  AdwBin            parent_instance;
-
-  VigilPolicyModel *model;
-
-  /* template children */
-  GtkNoSelection   *rules_selection;
-  GtkNoSelection   *masking_selection;
-  GtkLabel         *default_label;
-  GtkLabel         *version_label;
-};
 
 G_DEFINE_FINAL_TYPE (VigilPoliciesView, vigil_policies_view, ADW_TYPE_BIN)
 
-static void
-toast (VigilPoliciesView *self,
-       const char        *text)
+void
+_vigil_policies_view_toast (VigilPoliciesView *self,
+                            const char        *text)
 {
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
 
@@ -64,8 +52,8 @@ update_default (VigilPoliciesView *self)
   gtk_label_set_label (self->default_label, text);
 }
 
-static void
-update_version (VigilPoliciesView *self)
+void
+_vigil_policies_view_update_version (VigilPoliciesView *self)
 {
   gint64 version = self->model ? vigil_policy_model_get_version (self->model) : 0;
   g_autofree char *text = NULL;
@@ -73,11 +61,19 @@ update_version (VigilPoliciesView *self)
   /* Translators: %d is a policy version number */
   text = version > 0 ? g_strdup_printf (_("Version %d"), (int) MIN (version, G_MAXINT))
                      : g_strdup (_("Built-in default policy"));
+  if (self->model != NULL && vigil_policy_model_get_modified (self->model))
+    {
+      /* Translators: %s is "Version 4" or "Built-in default policy" */
+      g_autofree char *draft = g_strdup_printf (_("%s · unsaved changes"), text);
+
+      gtk_label_set_label (self->version_label, draft);
+      return;
+    }
   gtk_label_set_label (self->version_label, text);
 }
 
-static VigilApplication *
-get_app (VigilPoliciesView *self)
+VigilApplication *
+_vigil_policies_view_get_app (VigilPoliciesView *self)
 {
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
 
@@ -105,7 +101,7 @@ imported_cb (GObject      *object,
   /* Translators: %d is a policy version number */
   text = g_strdup_printf (_("Policy version %d is in force from the next statement"),
                           (int) MIN (vigil_policy_model_get_version (self->model), G_MAXINT));
-  toast (self, text);
+  _vigil_policies_view_toast (self, text);
 }
 
 static void
@@ -116,7 +112,7 @@ loaded_cb (GObject      *object,
   g_autoptr(VigilPoliciesView) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autofree char *contents = NULL;
-  VigilApplication *app = get_app (self);
+  VigilApplication *app = _vigil_policies_view_get_app (self);
 
   if (!g_file_load_contents_finish (G_FILE (object), result, &contents, NULL, NULL, &error))
     {
@@ -150,7 +146,7 @@ saved_cb (GObject      *object,
   if (!g_file_replace_contents_finish (G_FILE (object), result, NULL, &error))
     show_error (self, _("Could Not Save the Policy"), error);
   else
-    toast (self, _("Policy exported"));
+    _vigil_policies_view_toast (self, _("Policy exported"));
 }
 
 static void
@@ -159,7 +155,7 @@ export_response_cb (GtkNativeDialog   *dialog,
                     VigilPoliciesView *self)
 {
   g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-  VigilApplication *app = get_app (self);
+  VigilApplication *app = _vigil_policies_view_get_app (self);
   char *json = app ? vigil_application_dup_policy_json (app) : NULL;
 
   /* The bytes must outlive the write: the GBytes frees them when it is done. */
@@ -218,6 +214,13 @@ export_action (GtkWidget  *widget,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
+static void
+modified_cb (VigilPoliciesView *self)
+{
+  _vigil_policies_view_update_version (self);
+  _vigil_policies_view_update_actions (self);
+}
+
 static char **
 action_css_classes (gpointer    instance,
                     const char *action)
@@ -240,6 +243,7 @@ vigil_policies_view_dispose (GObject *object)
 {
   VigilPoliciesView *self = VIGIL_POLICIES_VIEW (object);
 
+  _vigil_policies_view_dispose_draft (self);
   g_clear_object (&self->model);
   G_OBJECT_CLASS (vigil_policies_view_parent_class)->dispose (object);
 }
@@ -253,22 +257,34 @@ vigil_policies_view_class_init (VigilPoliciesViewClass *klass)
   object_class->dispose = vigil_policies_view_dispose;
 
   g_type_ensure (VIGIL_TYPE_POLICY_RULE);
+  g_type_ensure (VIGIL_TYPE_DRY_RUN_CHANGE);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/vigil/Vigil/vigil-policies-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, VigilPoliciesView, rules_view);
   gtk_widget_class_bind_template_child (widget_class, VigilPoliciesView, rules_selection);
   gtk_widget_class_bind_template_child (widget_class, VigilPoliciesView, masking_selection);
   gtk_widget_class_bind_template_child (widget_class, VigilPoliciesView, default_label);
   gtk_widget_class_bind_template_child (widget_class, VigilPoliciesView, version_label);
+  gtk_widget_class_bind_template_child (widget_class, VigilPoliciesView, error_label);
+  gtk_widget_class_bind_template_child (widget_class, VigilPoliciesView, dry_spinner);
+  gtk_widget_class_bind_template_child (widget_class, VigilPoliciesView, dry_summary_label);
+  gtk_widget_class_bind_template_child (widget_class, VigilPoliciesView, dry_transitions_label);
+  gtk_widget_class_bind_template_child (widget_class, VigilPoliciesView, dry_timing_label);
+  gtk_widget_class_bind_template_child (widget_class, VigilPoliciesView, dry_changes_window);
+  gtk_widget_class_bind_template_child (widget_class, VigilPoliciesView, dry_changes_selection);
   gtk_widget_class_bind_template_callback (widget_class, action_css_classes);
 
   gtk_widget_class_install_action (widget_class, "policy.import", NULL, import_action);
   gtk_widget_class_install_action (widget_class, "policy.export", NULL, export_action);
+
+  _vigil_policies_view_class_init_draft (widget_class);
 }
 
 static void
 vigil_policies_view_init (VigilPoliciesView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  _vigil_policies_view_init_draft (self);
 }
 
 void
@@ -278,22 +294,30 @@ vigil_policies_view_set_model (VigilPoliciesView *self,
   g_return_if_fail (VIGIL_IS_POLICIES_VIEW (self));
 
   if (self->model != NULL)
-    g_signal_handlers_disconnect_by_data (self->model, self);
+    {
+      g_signal_handlers_disconnect_by_data (self->model, self);
+      g_signal_handlers_disconnect_by_data (vigil_policy_model_get_rules (self->model), self);
+    }
   if (!g_set_object (&self->model, model))
     return;
-  gtk_no_selection_set_model (self->rules_selection,
-                              model ? vigil_policy_model_get_rules (model) : NULL);
+  gtk_single_selection_set_model (self->rules_selection,
+                                  model ? vigil_policy_model_get_rules (model) : NULL);
   gtk_no_selection_set_model (self->masking_selection,
                               model ? vigil_policy_model_get_masking (model) : NULL);
   if (model != NULL)
     {
       g_signal_connect_object (model, "notify::default-action", G_CALLBACK (update_default),
                                self, G_CONNECT_SWAPPED);
-      g_signal_connect_object (model, "notify::version", G_CALLBACK (update_version), self,
+      g_signal_connect_object (model, "notify::version", G_CALLBACK (_vigil_policies_view_update_version), self,
                                G_CONNECT_SWAPPED);
+      g_signal_connect_object (model, "notify::modified", G_CALLBACK (modified_cb), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (vigil_policy_model_get_rules (model), "items-changed",
+                               G_CALLBACK (_vigil_policies_view_rules_changed), self, G_CONNECT_SWAPPED);
     }
   update_default (self);
-  update_version (self);
+  _vigil_policies_view_update_version (self);
+  _vigil_policies_view_update_actions (self);
 }
 
 void

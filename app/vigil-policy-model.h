@@ -32,4 +32,27 @@ void              vigil_policy_model_set_version        (VigilPolicyModel  *self
 GListModel       *vigil_policy_model_get_rules          (VigilPolicyModel  *self);
 GListModel       *vigil_policy_model_get_masking        (VigilPolicyModel  *self);
 
+/* Editing. The rules shown are a draft until it is saved (as a new version, by the
+ * application) or discarded; loading a document replaces the draft. Each edit is checked
+ * by the engine's parser first: on error (its exact words, e.g. "rules[2].name: duplicate
+ * rule name \"x\"") the draft stays as it was. */
+gboolean          vigil_policy_model_get_modified       (VigilPolicyModel  *self);
+char             *vigil_policy_model_dup_draft_json     (VigilPolicyModel  *self);
+gboolean          vigil_policy_model_insert_rule        (VigilPolicyModel  *self,
+                                                         guint              position,
+                                                         JsonObject        *rule,
+                                                         GError           **error);
+gboolean          vigil_policy_model_replace_rule       (VigilPolicyModel  *self,
+                                                         guint              position,
+                                                         JsonObject        *rule,
+                                                         GError           **error);
+gboolean          vigil_policy_model_remove_rule        (VigilPolicyModel  *self,
+                                                         guint              position,
+                                                         GError           **error);
+gboolean          vigil_policy_model_move_rule          (VigilPolicyModel  *self,
+                                                         guint              position,
+                                                         guint              to,
+                                                         GError           **error);
+void              vigil_policy_model_discard            (VigilPolicyModel  *self);
+
 G_END_DECLS

@@ -10,13 +10,14 @@
 
 struct _VigilPolicyRule
 {
-  GObject  parent_instance;
+  GObject     parent_instance;
 
-  guint    position;
-  char    *name;
-  char    *match_text;
-  char    *action;
-  char    *detail;
+  guint       position;
+  char       *name;
+  char       *match_text;
+  char       *action;
+  char       *detail;
+  JsonObject *json;
 };
 
 G_DEFINE_FINAL_TYPE (VigilPolicyRule, vigil_policy_rule, G_TYPE_OBJECT)
@@ -146,6 +147,7 @@ vigil_policy_rule_finalize (GObject *object)
   g_free (self->match_text);
   g_free (self->action);
   g_free (self->detail);
+  g_clear_pointer (&self->json, json_object_unref);
   G_OBJECT_CLASS (vigil_policy_rule_parent_class)->finalize (object);
 }
 
@@ -189,6 +191,7 @@ vigil_policy_rule_new (guint       position,
                            : json_object_get_string_member_with_default (rule, "action", ""));
   self->match_text = summarise_match (rule);
   self->detail = summarise_detail (rule, masking);
+  self->json = json_object_ref (rule);
   return self;
 }
 
@@ -204,4 +207,11 @@ vigil_policy_rule_get_action (VigilPolicyRule *self)
 {
   g_return_val_if_fail (VIGIL_IS_POLICY_RULE (self), NULL);
   return self->action;
+}
+
+JsonObject *
+vigil_policy_rule_get_json (VigilPolicyRule *self)
+{
+  g_return_val_if_fail (VIGIL_IS_POLICY_RULE (self), NULL);
+  return self->json;
 }

@@ -17,5 +17,7 @@ VigilPolicyRule *vigil_policy_rule_new         (guint       position,
                                                 gboolean    masking);
 const char      *vigil_policy_rule_get_name    (VigilPolicyRule *self);
 const char      *vigil_policy_rule_get_action  (VigilPolicyRule *self);
+/* The rule as written in the document (for the editor); do not modify. */
+JsonObject      *vigil_policy_rule_get_json    (VigilPolicyRule *self);
 
 G_END_DECLS

@@ -938,6 +938,74 @@ vigil_policy_decide_all (VigilPolicy              *self,
   out->mask = mask;
 }
 
+/* The statement as the audit recorded it, for text that no longer parses. */
+static gboolean
+recorded_statement (const VigilAuditRecord *record,
+                    VigilStatement         *out)
+{
+  g_auto(GStrv) classes = NULL;
+
+  if (record->class == NULL || strstr (record->class, "unparsed") != NULL)
+    return FALSE;
+  classes = g_strsplit (record->class, ",", -1);
+  *out = (VigilStatement) { .refs = 1, .text = record->statement };
+  for (guint i = 0; classes[i] != NULL; i++)
+    {
+      VigilClass klass;
+
+      if (vigil_class_from_string (g_strstrip (classes[i]), &klass))
+        out->classes |= VIGIL_CLASS_BIT (klass);
+    }
+  out->relations = record->relations != NULL && *record->relations != '\0'
+                   ? g_strsplit (record->relations, ",", -1) : g_new0 (char *, 1);
+  out->functions = g_new0 (char *, 1);
+  return TRUE;
+}
+
+static gboolean
+all_unparsed (GPtrArray *statements)
+{
+  for (guint i = 0; i < statements->len; i++)
+    {
+      const VigilStatement *st = g_ptr_array_index (statements, i);
+
+      if ((st->classes & VIGIL_CLASS_BIT (VIGIL_CLASS_UNPARSED)) == 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+vigil_policy_judge_record (VigilPolicy            *self,
+                           VigilClassifier        *classifier,
+                           const VigilAuditRecord *record,
+                           VigilVerdict           *out)
+{
+  g_autoptr(GPtrArray) statements = NULL;
+  VigilPolicySubject subject;
+  VigilStatement recorded;
+
+  g_return_val_if_fail (VIGIL_IS_POLICY (self), FALSE);
+  g_return_val_if_fail (VIGIL_IS_CLASSIFIER (classifier), FALSE);
+  g_return_val_if_fail (record != NULL, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  subject = (VigilPolicySubject) { record->identity, 0, record->connection };
+  if (record->identity_kind == NULL || record->statement == NULL
+      || !vigil_identity_kind_from_string (record->identity_kind, &subject.kind))
+    return FALSE;
+  statements = vigil_classifier_classify (classifier, record->statement);
+  if (!all_unparsed (statements) || !recorded_statement (record, &recorded))
+    {
+      vigil_policy_decide_all (self, &subject, statements, out, NULL);
+      return TRUE;
+    }
+  vigil_policy_decide (self, &subject, &recorded, out);
+  g_strfreev (recorded.relations);
+  g_strfreev (recorded.functions);
+  return TRUE;
+}
+
 VigilDecision
 vigil_policy_get_default_action (VigilPolicy *self)
 {

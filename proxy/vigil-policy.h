@@ -9,6 +9,7 @@
 
 #include <glib-object.h>
 
+#include "vigil-audit-record.h"
 #include "vigil-classify.h"
 #include "vigil-mask.h"
 
@@ -61,6 +62,14 @@ void         vigil_policy_decide_all     (VigilPolicy              *self,
                                           GPtrArray                *statements,
                                           VigilVerdict             *out,
                                           guint                    *out_index);
+/* Judges an audited statement again, as the engine would under this policy: the subject
+ * as recorded (identity, kind, connection), the text classified by CLASSIFIER. The audit
+ * may keep the text with values masked; when it no longer parses, the recorded class and
+ * relations stand in. FALSE when the record cannot be judged (no known identity kind). */
+gboolean     vigil_policy_judge_record   (VigilPolicy              *self,
+                                          VigilClassifier          *classifier,
+                                          const VigilAuditRecord   *record,
+                                          VigilVerdict             *out);
 VigilDecision vigil_policy_get_default_action (VigilPolicy         *self);
 guint        vigil_policy_get_n_rules    (VigilPolicy              *self);
 /* Rule INDEX's name and action, and its match as text ("kind=agent class=drop,alter"). */

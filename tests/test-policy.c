@@ -456,6 +456,70 @@ test_vigilctl (void)
   rm_rf (dir);
 }
 
+/* An audited statement judged again, without a session (the console's dry run). */
+static VigilAuditRecord *
+audited (const char *identity,
+         const char *kind,
+         const char *statement,
+         const char *klass,
+         const char *relations)
+{
+  VigilAuditRecord *record = vigil_audit_record_new ();
+
+  record->identity = g_strdup (identity);
+  record->identity_kind = g_strdup (kind);
+  record->connection = g_strdup ("prod");
+  record->statement = g_strdup (statement);
+  record->class = g_strdup (klass);
+  record->relations = g_strdup (relations);
+  record->decision = g_strdup ("allow");
+  return record;
+}
+
+static void
+test_judge_record (void)
+{
+  g_autoptr(VigilPolicy) policy = policy_ok (design_example);
+  g_autoptr(VigilPolicy) secrets = policy_ok (
+    "{\"version\": 1, \"default_action\": \"allow\", \"rules\": ["
+    " {\"name\": \"keys\", \"match\": {\"relations\": \"secret_*\", \"connection\": \"prod\"},"
+    "  \"action\": \"deny\", \"message\": \"no keys\"}]}");
+  g_autoptr(VigilAuditRecord) drop = audited ("bot", "agent", "DROP TABLE t", "read", NULL);
+  g_autoptr(VigilAuditRecord) human_drop = audited ("bob", "human", "DROP TABLE t", "drop", NULL);
+  g_autoptr(VigilAuditRecord) masked = audited ("bot", "agent", "DELETE FROM users WHERE <email>",
+                                                "delete,unbounded-write", "public.users");
+  g_autoptr(VigilAuditRecord) garbage = audited ("bot", "agent", "DELTE FROM users", "unparsed", NULL);
+  g_autoptr(VigilAuditRecord) keys = audited ("bot", "agent", "SELECT * FROM secret_keys WHERE <x>",
+                                              "read", "public.secret_keys");
+  g_autoptr(VigilAuditRecord) robot = audited ("r2", "robot", "DROP TABLE t", "drop", NULL);
+  VigilVerdict verdict;
+
+  /* Classified again from the text, not from what was recorded. */
+  g_assert_true (vigil_policy_judge_record (policy, classifier, drop, &verdict));
+  g_assert_cmpint (verdict.decision, ==, VIGIL_DECISION_DENY);
+  g_assert_cmpstr (verdict.rule, ==, "no-drop");
+  g_assert_cmpstr (verdict.message, ==, "agents may not drop objects");
+  /* The subject is the recorded one: a human's DROP falls through to the default. */
+  g_assert_true (vigil_policy_judge_record (policy, classifier, human_drop, &verdict));
+  g_assert_cmpint (verdict.decision, ==, VIGIL_DECISION_ALLOW);
+  g_assert_null (verdict.rule);
+  /* Masked values broke the text: the recorded class stands in. */
+  g_assert_true (vigil_policy_judge_record (policy, classifier, masked, &verdict));
+  g_assert_cmpint (verdict.decision, ==, VIGIL_DECISION_REVIEW);
+  g_assert_cmpstr (verdict.rule, ==, "unbounded");
+  /* It never parsed: judged as unparsed, as the engine did. */
+  g_assert_true (vigil_policy_judge_record (policy, classifier, garbage, &verdict));
+  g_assert_cmpint (verdict.decision, ==, VIGIL_DECISION_ALLOW);
+  /* The recorded relations and connection match too. */
+  g_assert_true (vigil_policy_judge_record (secrets, classifier, keys, &verdict));
+  g_assert_cmpint (verdict.decision, ==, VIGIL_DECISION_DENY);
+  g_assert_cmpstr (verdict.rule, ==, "keys");
+  g_assert_true (vigil_policy_judge_record (secrets, classifier, drop, &verdict));
+  g_assert_cmpint (verdict.decision, ==, VIGIL_DECISION_ALLOW);
+  /* An identity kind the engine does not know cannot be judged. */
+  g_assert_false (vigil_policy_judge_record (policy, classifier, robot, &verdict));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -471,6 +535,7 @@ main (int    argc,
   g_test_add_func ("/policy/Policy/validation", test_validation);
   g_test_add_func ("/policy/Policy/round-trip", test_round_trip);
   g_test_add_func ("/policy/Policy/default", test_default_policy);
+  g_test_add_func ("/policy/Policy/judge-record", test_judge_record);
   g_test_add_func ("/policy/Store/versions", test_store_versions);
   g_test_add_func ("/policy/vigilctl/import-export", test_vigilctl);
 

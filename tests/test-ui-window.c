@@ -25,11 +25,13 @@
 #include "vigil-audit-read.h"
 #include "vigil-audit.h"
 #include "vigil-demo.h"
+#include "vigil-dry-run-change.h"
 #include "vigil-identity-dialog.h"
 #include "vigil-live-view.h"
 #include "vigil-overview-view.h"
 #include "vigil-policies-view.h"
 #include "vigil-policy.h"
+#include "vigil-rule-dialog.h"
 #include "vigil-test-pg.h"
 #include "vigil-window.h"
 
@@ -1079,6 +1081,543 @@ test_engine_policy (void)
   g_assert_true (wait_for (live_denied, (gpointer) "select 1", 5000));
 }
 
+/* ---- policies: the rule editor, Save, reordering and the dry run (issue 6) ------------ */
+
+#define DRY_AGENT "ui-dry-agent"
+
+static VigilPoliciesView *
+policies_view (void)
+{
+  return VIGIL_POLICIES_VIEW (vigil_window_get_view_widget (window, "policies"));
+}
+
+static void
+policy_saved_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (vigil_application_import_policy_finish (VIGIL_APPLICATION (object), result,
+                                                         &error));
+  g_assert_no_error (error);
+}
+
+/* Puts JSON in force the way Import does, and waits until the view shows it. */
+static void
+use_policy (const char *json)
+{
+  gint64 expected = policy_version () + 1;
+
+  vigil_application_import_policy_async (app, json, NULL, policy_saved_cb, NULL);
+  g_assert_true (wait_for (policy_shown, &expected, 5000));
+  g_assert_false (vigil_policy_model_get_modified (vigil_application_get_policy_model (app)));
+}
+
+static gboolean
+find_rule_dialog (gpointer out)
+{
+  GList *windows = gtk_window_list_toplevels ();
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (VIGIL_IS_RULE_DIALOG (l->data) && gtk_widget_get_visible (l->data))
+      *(VigilRuleDialog **) out = l->data;
+  g_list_free (windows);
+  return *(VigilRuleDialog **) out != NULL;
+}
+
+static gboolean
+rule_dialog_gone (gpointer unused)
+{
+  VigilRuleDialog *dialog = NULL;
+
+  return !find_rule_dialog (&dialog);
+}
+
+/* What the toolbar's button (or its shortcut) does, once the dialog is up. */
+static VigilRuleDialog *
+open_rule_dialog (const char *action)
+{
+  VigilRuleDialog *dialog = NULL;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (policies_view ()), action, NULL));
+  g_assert_true (wait_for (find_rule_dialog, &dialog, 2000));
+  return dialog;
+}
+
+static void
+fill_rule_dialog (VigilRuleDialog *dialog,
+                  const char      *rule_json)
+{
+  g_autoptr(JsonNode) node = json_from_string (rule_json, NULL);
+
+  g_assert_nonnull (node);
+  vigil_rule_dialog_set_rule (dialog, json_node_get_object (node));
+}
+
+static const char *
+rule_name (guint position)
+{
+  GListModel *rules = vigil_policy_model_get_rules (vigil_application_get_policy_model (app));
+  g_autoptr(VigilPolicyRule) rule = g_list_model_get_item (rules, position);
+
+  g_assert_nonnull (rule);
+  return vigil_policy_rule_get_name (rule);
+}
+
+/* The editor dialog is its own toplevel; screenshot() renders the main window. */
+static void
+screenshot_dialog (GtkWidget  *widget,
+                   const char *name)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *file = NULL;
+  const char *dir = g_getenv ("VIGIL_SCREENSHOT_DIR");
+
+  spin (300);
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), gtk_widget_get_width (widget),
+                          gtk_widget_get_height (widget));
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, gtk_widget_get_width (widget),
+                                                              gtk_widget_get_height (widget)));
+  file = g_strdup_printf ("%s/vigil-%s.png", dir ? dir : ".", name);
+  g_assert_true (gdk_texture_save_to_png (texture, file));
+  g_test_message ("screenshot: %s", file);
+}
+
+static const char editor_base_policy[] =
+  "{\"version\": 1, \"default_action\": \"allow\", \"rules\": ["
+  " {\"name\": \"dba\", \"match\": {\"identity\": \"alice\"}, \"action\": \"allow\"}]}";
+
+static void
+test_policy_editor_deny (void)
+{
+  VigilPolicyModel *model = vigil_application_get_policy_model (app);
+  g_autoptr(Query) before = NULL;
+  g_autoptr(Query) after = NULL;
+  g_autoptr(JsonObject) rule = NULL;
+  VigilRuleDialog *dialog;
+  gint64 expected;
+
+  if (!require_engine ())
+    return;
+  use_policy (editor_base_policy);
+  before = query_start ("select 6");
+  g_assert_true (wait_for (query_done, before, 10000));
+  g_assert_cmpstr (before->value, ==, "6");
+
+  /* Add after the selected rule, in the editor. */
+  vigil_window_show_view (window, "policies");
+  vigil_policies_view_select_rule (policies_view (), 0);
+  dialog = open_rule_dialog ("policy.add");
+  fill_rule_dialog (dialog, "{\"name\": \"ui-editor-deny\", \"match\": {\"kind\": \"agent\","
+                            " \"class\": [\"read\", \"explain\"]}, \"action\": \"deny\","
+                            " \"message\": \"reads are off for agents\"}");
+  rule = vigil_rule_dialog_dup_rule (dialog);
+  g_assert_cmpstr (json_object_get_string_member (rule, "action"), ==, "deny");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (
+                      json_object_get_object_member (rule, "match"), "class")), ==, 2);
+  screenshot_dialog (GTK_WIDGET (dialog), "policies-rule-editor");
+  g_assert_true (vigil_rule_dialog_apply (dialog));
+  g_assert_true (wait_for (rule_dialog_gone, NULL, 2000));
+  g_assert_cmpuint (n_items (vigil_policy_model_get_rules (model)), ==, 2);
+  g_assert_cmpstr (rule_name (1), ==, "ui-editor-deny");
+  g_assert_true (vigil_policy_model_get_modified (model));
+
+  /* A draft is not in force: the engine still allows. */
+  g_assert_cmpint (policy_version (), ==, vigil_policy_model_get_version (model));
+  expected = policy_version () + 1;
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (policies_view ()), "policy.save", NULL));
+  g_assert_true (wait_for (policy_shown, &expected, 5000));
+  g_assert_false (vigil_policy_model_get_modified (model));
+  g_assert_null (vigil_policies_view_get_error (policies_view ()));
+
+  after = query_start ("select 6");
+  g_assert_true (wait_for (query_done, after, 10000));
+  g_test_message ("denied: %s %s", after->sqlstate, after->message);
+  g_assert_cmpint (after->status, ==, PGRES_FATAL_ERROR);
+  g_assert_cmpstr (after->sqlstate, ==, "42501");
+  g_assert_nonnull (after->message);
+  g_assert_nonnull (strstr (after->message, "reads are off for agents"));
+  screenshot ("policies-edited");
+}
+
+static void
+test_policy_editor_reorder (void)
+{
+  static const char two_rules[] =
+    "{\"version\": 1, \"default_action\": \"allow\", \"rules\": ["
+    " {\"name\": \"ui-allow-reads\", \"match\": {\"kind\": \"agent\", \"class\": [\"read\"]},"
+    "  \"action\": \"allow\"},"
+    " {\"name\": \"ui-deny-agents\", \"match\": {\"kind\": \"agent\"}, \"action\": \"deny\","
+    "  \"message\": \"agents are shut out\"}]}";
+  VigilPolicyModel *model = vigil_application_get_policy_model (app);
+  g_autoptr(Query) before = NULL;
+  g_autoptr(Query) after = NULL;
+  gint64 expected;
+
+  if (!require_engine ())
+    return;
+  use_policy (two_rules);
+  before = query_start ("select 7");
+  g_assert_true (wait_for (query_done, before, 10000));
+  g_assert_cmpstr (before->message, ==, NULL);
+  g_assert_cmpstr (before->value, ==, "7");
+
+  /* Move the catch-all up: now it matches first. */
+  vigil_window_show_view (window, "policies");
+  vigil_policies_view_select_rule (policies_view (), 1);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (policies_view ()), "policy.move-up", NULL));
+  g_assert_cmpstr (rule_name (0), ==, "ui-deny-agents");
+  g_assert_cmpstr (rule_name (1), ==, "ui-allow-reads");
+  g_assert_true (vigil_policy_model_get_modified (model));
+  expected = policy_version () + 1;
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (policies_view ()), "policy.save", NULL));
+  g_assert_true (wait_for (policy_shown, &expected, 5000));
+  g_assert_cmpstr (rule_name (0), ==, "ui-deny-agents");
+
+  after = query_start ("select 7");
+  g_assert_true (wait_for (query_done, after, 10000));
+  g_assert_cmpstr (after->sqlstate, ==, "42501");
+  g_assert_nonnull (after->message);
+  g_assert_nonnull (strstr (after->message, "agents are shut out"));
+}
+
+/* The first column view under WIDGET: the rules table. */
+static GtkWidget *
+find_column_view (GtkWidget *widget)
+{
+  if (GTK_IS_COLUMN_VIEW (widget))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_column_view (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The parser's words for CANDIDATE, the whole draft the editor would have made. */
+static char *
+parser_error (const char *candidate)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VigilPolicy) policy = vigil_policy_new_from_json (candidate, &error);
+
+  g_assert_null (policy);
+  g_assert_nonnull (error);
+  return g_strdup (error->message);
+}
+
+static void
+test_policy_editor_invalid (void)
+{
+  static const char base[] =
+    "{\"version\": 1, \"default_action\": \"allow\", \"rules\": ["
+    " {\"name\": \"first\", \"action\": \"allow\"}, {\"name\": \"second\", \"action\": \"review\"}]}";
+  VigilPolicyModel *model = vigil_application_get_policy_model (app);
+  g_autofree char *duplicate = parser_error (
+    "{\"version\": 1, \"rules\": [{\"name\": \"first\", \"action\": \"allow\"},"
+    " {\"name\": \"first\", \"action\": \"review\"}]}");
+  g_autofree char *empty = parser_error (
+    "{\"version\": 1, \"rules\": [{\"name\": \"first\", \"action\": \"allow\"},"
+    " {\"name\": \"second\", \"action\": \"review\"}, {\"name\": \"\", \"action\": \"deny\"}]}");
+  g_autofree char *draft_before = NULL;
+  g_autofree char *draft_after = NULL;
+  g_autoptr(JsonObject) shown = NULL;
+  VigilRuleDialog *dialog = NULL;
+  gint64 version;
+
+  use_policy (base);
+  version = policy_version ();
+  draft_before = vigil_policy_model_dup_draft_json (model);
+  vigil_window_show_view (window, "policies");
+
+  /* Enter or a double-click on a row edits it: the form shows the rule. */
+  g_signal_emit_by_name (find_column_view (GTK_WIDGET (policies_view ())), "activate", 1);
+  g_assert_true (wait_for (find_rule_dialog, &dialog, 2000));
+  shown = vigil_rule_dialog_dup_rule (dialog);
+  g_assert_cmpstr (json_object_get_string_member (shown, "name"), ==, "second");
+  g_assert_cmpstr (json_object_get_string_member (shown, "action"), ==, "review");
+  gtk_window_close (GTK_WINDOW (dialog));
+  g_assert_true (wait_for (rule_dialog_gone, NULL, 2000));
+
+  /* So does the Edit button, for the selected rule. */
+  vigil_policies_view_select_rule (policies_view (), 1);
+  dialog = open_rule_dialog ("policy.edit");
+  fill_rule_dialog (dialog, "{\"name\": \"first\", \"action\": \"review\"}");
+  g_assert_false (vigil_rule_dialog_apply (dialog));
+  g_assert_cmpstr (vigil_rule_dialog_get_error (dialog), ==, duplicate);
+  g_test_message ("editor: %s", vigil_rule_dialog_get_error (dialog));
+  screenshot_dialog (GTK_WIDGET (dialog), "policies-rule-editor-invalid");
+  gtk_window_close (GTK_WINDOW (dialog));
+  g_assert_true (wait_for (rule_dialog_gone, NULL, 2000));
+
+  /* A new rule without a name, after the selected one. */
+  dialog = open_rule_dialog ("policy.add");
+  fill_rule_dialog (dialog, "{\"name\": \"\", \"action\": \"deny\"}");
+  g_assert_false (vigil_rule_dialog_apply (dialog));
+  g_assert_cmpstr (vigil_rule_dialog_get_error (dialog), ==, empty);
+  gtk_window_close (GTK_WINDOW (dialog));
+  g_assert_true (wait_for (rule_dialog_gone, NULL, 2000));
+
+  /* Nothing changed, nothing saved. */
+  draft_after = vigil_policy_model_dup_draft_json (model);
+  g_assert_cmpstr (draft_after, ==, draft_before);
+  g_assert_false (vigil_policy_model_get_modified (model));
+  g_assert_cmpuint (n_items (vigil_policy_model_get_rules (model)), ==, 2);
+  g_assert_cmpint (policy_version (), ==, version);
+}
+
+static void
+seed_audit (VigilAudit *audit,
+            const char *identity,
+            const char *kind,
+            const char *statement,
+            const char *klass,
+            const char *decision)
+{
+  VigilAuditRecord *record = vigil_audit_record_new ();
+
+  record->time_us = g_get_real_time ();
+  record->identity = g_strdup (identity);
+  record->identity_kind = g_strdup (kind);
+  record->connection = g_strdup ("shop");
+  record->session = 11;
+  record->protocol = g_strdup ("simple");
+  record->statement = g_strdup (statement);
+  record->class = g_strdup (klass);
+  record->decision = g_strdup (decision);
+  vigil_audit_append_statement (audit, record, NULL, NULL, NULL);
+}
+
+static gboolean
+dry_run_shown (gpointer unused)
+{
+  return vigil_policies_view_get_dry_run (policies_view ()) != NULL;
+}
+
+static VigilPolicyDryRun *
+dry_run_result (void)
+{
+  g_assert_true (wait_for (dry_run_shown, NULL, 30000));
+  return g_object_ref (vigil_policies_view_get_dry_run (policies_view ()));
+}
+
+static void
+insert_rule (guint       position,
+             const char *rule_json)
+{
+  g_autoptr(JsonNode) node = json_from_string (rule_json, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (vigil_policy_model_insert_rule (vigil_application_get_policy_model (app),
+                                                 position, json_node_get_object (node), &error));
+  g_assert_no_error (error);
+}
+
+static const char dry_review_writes[] =
+  "{\"name\": \"dry-review-writes\", \"match\": {\"identity\": \"" DRY_AGENT "\","
+  " \"class\": [\"unbounded-write\"]}, \"action\": \"review\"}";
+
+static void
+test_policy_dry_run (void)
+{
+  VigilPolicyModel *model = vigil_application_get_policy_model (app);
+  g_autoptr(VigilPolicyDryRun) baseline = NULL;
+  g_autoptr(VigilPolicyDryRun) result = NULL;
+  g_autoptr(VigilDryRunChange) newest = NULL;
+  g_autoptr(VigilAudit) audit = NULL;
+  g_autoptr(GError) error = NULL;
+  /* Indexed by VigilDecision: allow, deny, review. */
+  static const guint delta[3][3] = { { 1, 5, 2 }, { 3, 0, 0 }, { 0, 0, 0 } };
+  gint64 version;
+
+  use_policy ("{\"version\": 1, \"default_action\": \"allow\"}");
+  version = policy_version ();
+  vigil_window_show_view (window, "policies");
+  /* The draft, never saved: deny the agent's reads, allow its drops, review mass writes. */
+  insert_rule (0, "{\"name\": \"dry-deny-reads\", \"match\": {\"identity\": \"" DRY_AGENT "\","
+                  " \"class\": [\"read\"]}, \"action\": \"deny\"}");
+  insert_rule (1, "{\"name\": \"dry-allow-drops\", \"match\": {\"identity\": \"" DRY_AGENT "\","
+                  " \"class\": [\"drop\"]}, \"action\": \"allow\"}");
+  insert_rule (2, dry_review_writes);
+
+  /* What the audit holds so far (the engine cases' statements), under the same draft. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (policies_view ()), "policy.dry-run", NULL));
+  baseline = dry_run_result ();
+
+  audit = vigil_audit_new (data_dir, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 5; i++)
+    seed_audit (audit, DRY_AGENT, "agent", "SELECT id, email FROM customers", "read", "allow");
+  for (guint i = 0; i < 3; i++)
+    seed_audit (audit, DRY_AGENT, "agent", "DROP TABLE customers", "drop", "deny");
+  seed_audit (audit, "ui-dry-human", "human", "SELECT 1", "read", "allow");
+  for (guint i = 0; i < 2; i++)
+    seed_audit (audit, DRY_AGENT, "agent", "DELETE FROM carts", "delete,unbounded-write", "allow");
+  vigil_audit_flush (audit);
+
+  /* Four draft changes in a row (the first rule dragged to the end and back, the last one
+   * removed and put back): the runs they start are cancelled but the last, which is shown. */
+  g_assert_true (vigil_policy_model_move_rule (model, 0, 2, &error));
+  g_assert_cmpstr (rule_name (0), ==, "dry-allow-drops");
+  g_assert_cmpstr (rule_name (2), ==, "dry-deny-reads");
+  g_assert_true (vigil_policy_model_move_rule (model, 2, 0, &error));
+  g_assert_cmpstr (rule_name (0), ==, "dry-deny-reads");
+  g_assert_true (vigil_policy_model_remove_rule (model, 2, &error));
+  g_assert_no_error (error);
+  insert_rule (2, dry_review_writes);
+  g_assert_cmpstr (rule_name (2), ==, "dry-review-writes");
+  result = dry_run_result ();
+
+  g_test_message ("dry run: %u statements, %u would change, read %" G_GINT64_FORMAT
+                  " us, judged %" G_GINT64_FORMAT " us",
+                  vigil_policy_dry_run_get_n_statements (result),
+                  vigil_policy_dry_run_get_n_changed (result),
+                  vigil_policy_dry_run_get_read_us (result),
+                  vigil_policy_dry_run_get_judge_us (result));
+  g_assert_cmpuint (vigil_policy_dry_run_get_n_statements (result), ==,
+                    vigil_policy_dry_run_get_n_statements (baseline) + 11);
+  g_assert_cmpuint (vigil_policy_dry_run_get_n_changed (result), ==,
+                    vigil_policy_dry_run_get_n_changed (baseline) + 10);
+  /* [recorded][draft]: 5 reads denied, 2 mass deletes held, 3 drops allowed, 1 unchanged. */
+  for (guint from = 0; from < 3; from++)
+    for (guint to = 0; to < 3; to++)
+      g_assert_cmpuint (vigil_policy_dry_run_get_n_transitions (result, from, to), ==,
+                        vigil_policy_dry_run_get_n_transitions (baseline, from, to) + delta[from][to]);
+
+  /* Newest first: the last DELETE, which the draft would hold for review. */
+  newest = g_list_model_get_item (vigil_policy_dry_run_get_changes (result), 0);
+  g_assert_cmpint (vigil_dry_run_change_get_recorded (newest), ==, VIGIL_DECISION_ALLOW);
+  g_assert_cmpint (vigil_dry_run_change_get_decision (newest), ==, VIGIL_DECISION_REVIEW);
+  g_assert_cmpstr (vigil_dry_run_change_get_rule (newest), ==, "dry-review-writes");
+  g_assert_true (wait_for (window_shows, (gpointer) "allow → deny", 2000));
+  screenshot ("policies-dry-run");
+
+  /* A dry run saves nothing; Discard drops the draft. */
+  g_assert_cmpint (policy_version (), ==, version);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (policies_view ()), "policy.discard", NULL));
+  g_assert_false (vigil_policy_model_get_modified (model));
+  g_assert_cmpuint (n_items (vigil_policy_model_get_rules (model)), ==, 0);
+  /* The views' screenshots show the example policy again. */
+  use_policy (valid_policy);
+}
+
+static void
+dry_run_done_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  *(VigilPolicyDryRun **) user_data = vigil_policy_dry_run_finish (result, &error);
+  g_assert_no_error (error);
+}
+
+static VigilPolicyDryRun *
+dry_run_dir (const char      *dir,
+             VigilPolicy     *draft,
+             VigilClassifier *classifier)
+{
+  VigilPolicyDryRun *result = NULL;
+
+  vigil_policy_dry_run_async (dir, draft, classifier, VIGIL_POLICY_DRY_RUN_LIMIT, NULL,
+                              dry_run_done_cb, &result);
+  g_assert_true (wait_for (is_set, &result, 60000));
+  g_test_message ("%u statements: read %" G_GINT64_FORMAT " ms, judged %" G_GINT64_FORMAT " ms",
+                  vigil_policy_dry_run_get_n_statements (result),
+                  vigil_policy_dry_run_get_read_us (result) / 1000,
+                  vigil_policy_dry_run_get_judge_us (result) / 1000);
+  return result;
+}
+
+/* A full dry run: 10,000 audited statements (and 500 older ones it must not read). */
+static void
+test_policy_dry_run_full (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("vigil-dry-run-XXXXXX", &error);
+  g_autoptr(VigilStore) store = NULL;
+  g_autoptr(VigilAudit) audit = NULL;
+  g_autoptr(VigilPolicy) draft = NULL;
+  g_autoptr(VigilClassifier) classifier = vigil_classifier_new (16384);
+  g_autoptr(VigilPolicyDryRun) cold = NULL;
+  g_autoptr(VigilPolicyDryRun) warm = NULL;
+
+  g_assert_no_error (error);
+  /* The store creates the schema the audit writes into. */
+  store = vigil_store_open (dir, &error);
+  g_assert_no_error (error);
+  audit = vigil_audit_new (dir, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 500; i++)
+    seed_audit (audit, DRY_AGENT, "agent", "TRUNCATE old_events", "truncate", "review");
+  for (guint i = 0; i < VIGIL_POLICY_DRY_RUN_LIMIT; i++)
+    {
+      g_autofree char *select = g_strdup_printf ("SELECT id, email FROM customers WHERE id = %u", i);
+      g_autofree char *update = g_strdup_printf ("UPDATE orders SET state = 'paid' WHERE id = %u", i);
+      g_autofree char *drop = g_strdup_printf ("DROP TABLE tmp_%u", i);
+
+      switch (i % 10)
+        {
+        case 0: case 1: case 2: case 3: case 4: case 5:
+          seed_audit (audit, DRY_AGENT, "agent", select, "read", "allow");
+          break;
+        case 6: case 7:
+          seed_audit (audit, DRY_AGENT, "agent", update, "update", "allow");
+          break;
+        case 8:
+          seed_audit (audit, DRY_AGENT, "agent", "DELETE FROM sessions", "delete,unbounded-write", "review");
+          break;
+        default:
+          seed_audit (audit, DRY_AGENT, "agent", drop, "drop", "deny");
+        }
+    }
+  vigil_audit_flush (audit);
+
+  draft = vigil_policy_new_from_json (
+    "{\"version\": 1, \"default_action\": \"allow\", \"rules\": ["
+    " {\"name\": \"no-reads\", \"match\": {\"kind\": \"agent\", \"class\": [\"read\"]},"
+    "  \"action\": \"deny\"},"
+    " {\"name\": \"no-truncate\", \"match\": {\"class\": [\"truncate\"]}, \"action\": \"deny\"}]}",
+    &error);
+  g_assert_no_error (error);
+  cold = dry_run_dir (dir, draft, classifier);
+  warm = dry_run_dir (dir, draft, classifier);
+  for (guint i = 0; i < 2; i++)
+    {
+      VigilPolicyDryRun *run = i == 0 ? cold : warm;
+
+      g_assert_cmpuint (vigil_policy_dry_run_get_n_statements (run), ==, 10000);
+      g_assert_cmpuint (vigil_policy_dry_run_get_n_skipped (run), ==, 0);
+      g_assert_cmpuint (vigil_policy_dry_run_get_n_changed (run), ==, 8000);
+      g_assert_cmpuint (vigil_policy_dry_run_get_n_transitions (run, VIGIL_DECISION_ALLOW,
+                                                                VIGIL_DECISION_DENY), ==, 6000);
+      g_assert_cmpuint (vigil_policy_dry_run_get_n_transitions (run, VIGIL_DECISION_REVIEW,
+                                                                VIGIL_DECISION_ALLOW), ==, 1000);
+      g_assert_cmpuint (vigil_policy_dry_run_get_n_transitions (run, VIGIL_DECISION_DENY,
+                                                                VIGIL_DECISION_ALLOW), ==, 1000);
+      g_assert_cmpuint (vigil_policy_dry_run_get_n_transitions (run, VIGIL_DECISION_ALLOW,
+                                                                VIGIL_DECISION_ALLOW), ==, 2000);
+      g_assert_cmpuint (g_list_model_get_n_items (vigil_policy_dry_run_get_changes (run)), ==, 8000);
+    }
+  g_clear_object (&audit);
+  g_clear_object (&store);
+  g_assert_true (vigil_test_run ((const char * const[]) { "rm", "-rf", dir, NULL },
+                                 NULL, NULL, NULL, NULL, &error));
+}
+
+/* ---- end of the policies editor cases ------------------------------------------------- */
+
 static void
 test_views_screenshots (void)
 {
@@ -1199,6 +1738,12 @@ main (int    argc,
   g_test_add_func ("/ui/audit/verify-broken", test_audit_verify_broken);
   g_test_add_func ("/ui/identities/add", test_identities);
   g_test_add_func ("/ui/views/screenshots", test_views_screenshots);
+  /* The policies editor (issue 6); in the /ui/policies/ suite, after import. */
+  g_test_add_func ("/ui/policies/editor-deny", test_policy_editor_deny);
+  g_test_add_func ("/ui/policies/editor-reorder", test_policy_editor_reorder);
+  g_test_add_func ("/ui/policies/editor-invalid", test_policy_editor_invalid);
+  g_test_add_func ("/ui/policies/dry-run", test_policy_dry_run);
+  g_test_add_func ("/ui/policies/dry-run-10000", test_policy_dry_run_full);
   ret = g_test_run ();
 
   gtk_window_destroy (GTK_WINDOW (window));
