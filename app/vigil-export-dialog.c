@@ -27,6 +27,7 @@ struct _VigilExportDialog
   gint64             total;         /* entries in its range */
   GCancellable      *cancellable;   /* the export in progress, or NULL */
   char              *message;
+  gboolean           disposed;      /* a late answer has no widgets to show it in */
 
   /* template children */
   GtkStack          *stack;
@@ -165,6 +166,8 @@ progress_cb (const char *stage,
   g_autofree char *done = NULL;
   g_autofree char *total = NULL;
 
+  if (self->disposed)
+    return;
   if (g_str_equal (stage, "records"))
     {
       done = g_strdup_printf ("%" G_GINT64_FORMAT,
@@ -201,6 +204,8 @@ exported_cb (GObject      *object,
 
   g_clear_object (&self->cancellable);
   summary = vigil_bundle_export_finish (result, &error);
+  if (self->disposed)
+    return;
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       set_state (self, "form", _("Export cancelled"));
@@ -235,9 +240,10 @@ counted_cb (GObject      *object,
 {
   VigilExportDialog *self = VIGIL_EXPORT_DIALOG (object);
   g_autoptr(GError) error = NULL;
-  g_autofree char *text = NULL;
   gint64 total = g_task_propagate_int (G_TASK (result), &error);
 
+  if (self->disposed)
+    return;
   if (error != NULL)
     {
       g_clear_object (&self->cancellable);
@@ -351,6 +357,7 @@ vigil_export_dialog_dispose (GObject *object)
 {
   VigilExportDialog *self = VIGIL_EXPORT_DIALOG (object);
 
+  self->disposed = TRUE;
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);

@@ -237,7 +237,13 @@ open_index (const char  *data_dir,
 
   if ((db = open_index_file (path, &local_error)) == NULL)
     {
+      g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+      g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+
       g_debug ("Rebuilding %s: %s", path, local_error->message);
+      /* A stale -wal would be replayed into the new file. */
+      g_unlink (wal);
+      g_unlink (shm);
       g_unlink (path);
       if ((db = open_index_file (path, error)) == NULL)
         return NULL;
