@@ -524,11 +524,11 @@ read_page (sqlite3               *db,
 }
 
 static gboolean
-count (sqlite3     *db,
-       const char  *sql,
-       const VigilAuditQuery *query,
-       gint64      *out_n,
-       GError     **error)
+count (sqlite3                *db,
+       const char             *sql,
+       const VigilAuditQuery  *query,
+       gint64                 *out_n,
+       GError                **error)
 {
   sqlite3_stmt *stmt = NULL;
   int rc;

@@ -253,6 +253,7 @@ test_filters (Fixture       *fixture,
   g_assert_cmpint (at (records, 0)->time_us, ==, BASE_US + 12 * STEP_US);
   g_clear_pointer (&records, g_ptr_array_unref);
 
+  g_free (query->identity);
   query->identity = g_strdup ("nobody");
   records = run (fixture, query, &more);
   g_assert_cmpuint (records->len, ==, 0);
