@@ -23,9 +23,6 @@
  * keeps the queue current without a change feed from the store. */
 #define HELD_REFRESH_MS   500
 #define HELD_LIST_LIMIT   200
-/* vigil_audit_read_latest() has no upper id bound, so there is no "older" page to ask for:
- * a search looks at the newest VIGIL_AUDIT_SEARCH_LIMIT records. */
-#define AUDIT_SCAN_LIMIT  VIGIL_AUDIT_SEARCH_LIMIT
 
 struct _VigilApplication
 {
@@ -42,7 +39,7 @@ struct _VigilApplication
   VigilIdentityList *identities;
   VigilPolicyModel  *policy;
   GListStore        *approvals;
-  GListStore        *audit_results;
+  VigilAuditSearch  *audit_search;
   guint              demo_source;
   gboolean           started;
   gboolean           demo;
@@ -495,67 +492,6 @@ policy_loaded_cb (GObject      *object,
 
 typedef struct
 {
-  char *data_dir;
-  char *needle;            /* casefolded, or NULL */
-  char *decision;          /* or NULL */
-  guint scanned;
-} AuditSearch;
-
-static void
-audit_search_free (AuditSearch *search)
-{
-  g_free (search->data_dir);
-  g_free (search->needle);
-  g_free (search->decision);
-  g_free (search);
-}
-
-static gboolean
-audit_record_matches (VigilLiveRecord *record,
-                      AuditSearch     *search)
-{
-  if (search->decision != NULL &&
-      g_strcmp0 (vigil_live_record_get_decision (record), search->decision) != 0)
-    return FALSE;
-  return search->needle == NULL || strstr (vigil_live_record_get_haystack (record),
-                                           search->needle) != NULL;
-}
-
-static void
-search_audit_thread (GTask        *task,
-                     gpointer      source_object,
-                     gpointer      task_data,
-                     GCancellable *cancellable)
-{
-  AuditSearch *search = task_data;
-  g_autoptr(GPtrArray) records = NULL;
-  GPtrArray *found;
-  GError *error = NULL;
-
-  records = vigil_audit_read_latest (search->data_dir, AUDIT_SCAN_LIMIT, 0, &error);
-  if (records == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  search->scanned = records->len;
-  found = g_ptr_array_new_with_free_func (g_object_unref);
-  /* Oldest first from the reader; the newest go on top. */
-  for (guint i = records->len; i > 0; i--)
-    {
-      g_autoptr(VigilLiveRecord) record = vigil_live_record_new (g_ptr_array_index (records, i - 1));
-
-      if (audit_record_matches (record, search))
-        g_ptr_array_add (found, g_steal_pointer (&record));
-    }
-  if (g_task_return_error_if_cancelled (task))
-    g_ptr_array_unref (found);
-  else
-    g_task_return_pointer (task, found, (GDestroyNotify) g_ptr_array_unref);
-}
-
-typedef struct
-{
   gboolean intact;
   gint64  entries;
   gint64  first_bad;
@@ -719,7 +655,7 @@ vigil_application_dispose (GObject *object)
   g_clear_object (&self->identities);
   g_clear_object (&self->policy);
   g_clear_object (&self->approvals);
-  g_clear_object (&self->audit_results);
+  g_clear_object (&self->audit_search);
   G_OBJECT_CLASS (vigil_application_parent_class)->dispose (object);
 }
 
@@ -762,7 +698,7 @@ vigil_application_init (VigilApplication *self)
   self->identities = vigil_identity_list_new (NULL);
   self->policy = vigil_policy_model_new ();
   self->approvals = g_list_store_new (VIGIL_TYPE_APPROVAL_ITEM);
-  self->audit_results = g_list_store_new (VIGIL_TYPE_LIVE_RECORD);
+  self->audit_search = vigil_audit_search_new ();
   self->seen_held = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->cancellable = g_cancellable_new ();
   if (!vigil_policy_model_load_default (self->policy, &error))
@@ -941,7 +877,18 @@ GListStore *
 vigil_application_get_audit_results (VigilApplication *self)
 {
   g_return_val_if_fail (VIGIL_IS_APPLICATION (self), NULL);
-  return self->audit_results;
+  return vigil_audit_search_get_results (vigil_application_get_audit_search (self));
+}
+
+VigilAuditSearch *
+vigil_application_get_audit_search (VigilApplication *self)
+{
+  g_return_val_if_fail (VIGIL_IS_APPLICATION (self), NULL);
+
+  /* The store opens in vigil_application_start (), after the search exists. */
+  if (self->store != NULL && vigil_audit_search_get_data_dir (self->audit_search) == NULL)
+    vigil_audit_search_set_data_dir (self->audit_search, vigil_store_get_data_dir (self->store));
+  return self->audit_search;
 }
 
 guint
@@ -1125,61 +1072,6 @@ vigil_application_dup_policy_json (VigilApplication *self)
   if (self->policy_doc != NULL)
     return vigil_policy_to_json (self->policy_doc);
   return g_strdup (vigil_policy_model_get_json (self->policy));
-}
-
-void
-vigil_application_search_audit_async (VigilApplication    *self,
-                                      const char          *text,
-                                      const char          *decision,
-                                      GCancellable        *cancellable,
-                                      GAsyncReadyCallback  callback,
-                                      gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  AuditSearch *search;
-
-  g_return_if_fail (VIGIL_IS_APPLICATION (self));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, vigil_application_search_audit_async);
-  if (self->store == NULL)
-    {
-      g_task_return_new_error (task, VIGIL_ERROR, VIGIL_ERROR_STORE, _("The store is not open"));
-      return;
-    }
-  search = g_new0 (AuditSearch, 1);
-  search->data_dir = g_strdup (vigil_store_get_data_dir (self->store));
-  if (text != NULL && *text != '\0')
-    search->needle = g_utf8_casefold (text, -1);
-  search->decision = g_strdup (decision != NULL && *decision != '\0' ? decision : NULL);
-  g_task_set_task_data (task, search, (GDestroyNotify) audit_search_free);
-  g_task_run_in_thread (task, search_audit_thread);
-}
-
-gboolean
-vigil_application_search_audit_finish (VigilApplication  *self,
-                                       GAsyncResult      *result,
-                                       guint             *out_scanned,
-                                       GError           **error)
-{
-  g_autoptr(GPtrArray) found = NULL;
-  AuditSearch *search;
-
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
-                        vigil_application_search_audit_async, FALSE);
-
-  found = g_task_propagate_pointer (G_TASK (result), error);
-  if (found == NULL)
-    return FALSE;
-  search = g_task_get_task_data (G_TASK (result));
-  if (out_scanned != NULL)
-    *out_scanned = search->scanned;
-  /* One splice: the view redraws once, whatever the number of results. */
-  g_list_store_splice (self->audit_results, 0,
-                       g_list_model_get_n_items (G_LIST_MODEL (self->audit_results)),
-                       found->pdata, found->len);
-  return TRUE;
 }
 
 void

@@ -6,6 +6,7 @@
 
 #include <adwaita.h>
 
+#include "vigil-audit-search.h"
 #include "vigil-engine.h"
 #include "vigil-identity-list.h"
 #include "vigil-live-model.h"
@@ -16,8 +17,6 @@
 G_BEGIN_DECLS
 
 #define VIGIL_APPLICATION_ID "org.vigil.Vigil"
-/* How many of the newest audit records a search looks at. */
-#define VIGIL_AUDIT_SEARCH_LIMIT 2000
 
 #define VIGIL_TYPE_APPLICATION (vigil_application_get_type ())
 G_DECLARE_FINAL_TYPE (VigilApplication, vigil_application, VIGIL, APPLICATION, AdwApplication)
@@ -42,7 +41,8 @@ VigilPolicyModel *vigil_application_get_policy_model  (VigilApplication   *self)
 GListStore       *vigil_application_get_approvals     (VigilApplication   *self);
 /* Reads the queue now instead of at the next tick. */
 void              vigil_application_refresh_approvals (VigilApplication   *self);
-/* Audit search results (VigilLiveRecord), newest first. */
+/* The audit search (filters, pages) and the page it shows (VigilLiveRecord), newest first. */
+VigilAuditSearch *vigil_application_get_audit_search  (VigilApplication   *self);
 GListStore       *vigil_application_get_audit_results (VigilApplication   *self);
 /* How many statements wait for a decision (asked before closing the window). */
 guint             vigil_application_get_held_count    (VigilApplication   *self);
@@ -86,19 +86,6 @@ gboolean          vigil_application_import_policy_finish (VigilApplication *self
                                                        GError            **error);
 /* The policy in force as the engine writes it (for export). */
 char             *vigil_application_dup_policy_json   (VigilApplication   *self);
-/* Searches the newest 2000 audit records for TEXT (identity, process, connection or
- * statement; NULL for any) and DECISION ("allow", "deny", "review" or NULL); finishing
- * replaces the audit results. *OUT_SCANNED: how many records were searched. */
-void              vigil_application_search_audit_async (VigilApplication  *self,
-                                                       const char         *text,
-                                                       const char         *decision,
-                                                       GCancellable       *cancellable,
-                                                       GAsyncReadyCallback callback,
-                                                       gpointer            user_data);
-gboolean          vigil_application_search_audit_finish (VigilApplication *self,
-                                                       GAsyncResult       *result,
-                                                       guint              *out_scanned,
-                                                       GError            **error);
 /* Walks the audit chain. TRUE when it could be read: then *OUT_INTACT, with
  * *OUT_ENTRIES, or else *OUT_FIRST_BAD_ID (0: no single record) and *OUT_REASON. */
 void              vigil_application_verify_audit_async (VigilApplication  *self,

@@ -31,7 +31,6 @@ struct _VigilWindow
   VigilOverviewView    *overview_view;
 
   GCancellable         *cancellable;   /* every task; cancelled when the window goes */
-  GCancellable         *audit_search;  /* the search in flight; a newer one replaces it */
   gboolean              close_confirmed;
 };
 
@@ -83,52 +82,6 @@ static char *
 format_count (gint64 n)
 {
   return g_strdup_printf ("%" G_GINT64_FORMAT, n);
-}
-
-static void
-audit_searched_cb (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(VigilWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *status = NULL;
-  guint scanned = 0;
-  guint found;
-
-  if (!vigil_application_search_audit_finish (VIGIL_APPLICATION (object), result, &scanned,
-                                              &error))
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      status = g_strdup_printf (_("Could not search the audit log: %s"), error->message);
-      vigil_audit_view_set_status (self->audit_view, status, "error");
-      show_toast (self, status, FALSE);
-      return;
-    }
-  found = g_list_model_get_n_items (G_LIST_MODEL (vigil_application_get_audit_results (get_app (self))));
-  if (scanned >= VIGIL_AUDIT_SEARCH_LIMIT)
-    /* Translators: the first %u counts matching records, the second the records searched */
-    status = g_strdup_printf (_("%u of the newest %u records"), found, scanned);
-  else
-    /* Translators: the first %u counts matching records, the second all records */
-    status = g_strdup_printf (g_dngettext (NULL, "%u of %u record", "%u of %u records", scanned),
-                              found, scanned);
-  vigil_audit_view_set_status (self->audit_view, status, NULL);
-}
-
-static void
-audit_search_cb (VigilAuditView *view,
-                 const char     *text,
-                 const char     *decision,
-                 VigilWindow    *self)
-{
-  g_cancellable_cancel (self->audit_search);
-  g_clear_object (&self->audit_search);
-  self->audit_search = g_cancellable_new ();
-  vigil_audit_view_set_status (view, _("Searching…"), NULL);
-  vigil_application_search_audit_async (get_app (self), text, decision, self->audit_search,
-                                        audit_searched_cb, g_object_ref (self));
 }
 
 static char *
@@ -324,12 +277,10 @@ connect_models (VigilWindow *self)
   vigil_live_view_set_model (self->live_view, vigil_application_get_live_model (app));
   vigil_overview_view_set_model (self->overview_view, vigil_application_get_live_model (app));
   vigil_approvals_view_set_model (self->approvals_view, approvals);
-  vigil_audit_view_set_model (self->audit_view,
-                              G_LIST_MODEL (vigil_application_get_audit_results (app)));
+  vigil_audit_view_set_search (self->audit_view, vigil_application_get_audit_search (app));
   vigil_policies_view_set_model (self->policies_view, vigil_application_get_policy_model (app));
   vigil_identities_view_set_model (self->identities_view, vigil_application_get_identities (app));
   g_signal_connect_object (approvals, "items-changed", G_CALLBACK (approvals_changed_cb), self, 0);
-  g_signal_connect_object (self->audit_view, "search", G_CALLBACK (audit_search_cb), self, 0);
   g_signal_connect_object (self->audit_view, "verify", G_CALLBACK (audit_verify_cb), self, 0);
   g_signal_connect_object (self->stack, "notify::visible-child-name",
                            G_CALLBACK (visible_view_changed_cb), self, G_CONNECT_SWAPPED);
@@ -344,9 +295,7 @@ vigil_window_dispose (GObject *object)
   VigilWindow *self = VIGIL_WINDOW (object);
 
   g_cancellable_cancel (self->cancellable);
-  g_cancellable_cancel (self->audit_search);
   g_clear_object (&self->cancellable);
-  g_clear_object (&self->audit_search);
   G_OBJECT_CLASS (vigil_window_parent_class)->dispose (object);
 }
 

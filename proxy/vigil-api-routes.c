@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "vigil-api-private.h"
-#include "vigil-audit-read.h"
+#include "vigil-audit-query.h"
 #include "vigil-engine-private.h"
 #include "vigil-policy.h"
 
@@ -336,53 +336,89 @@ query_time (ApiRequest *request,
   return FALSE;
 }
 
-static void
-get_audit (ApiRequest *request)
+/* FALSE with a 400 sent when DECISION is not one the log records. */
+static gboolean
+query_decision (ApiRequest *request,
+                char      **out_decision)
 {
-  static const char * const allowed[] = { "since", "until", "identity", "limit", NULL };
-  g_autoptr(GPtrArray) records = NULL;
-  g_autoptr(GPtrArray) objects = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *json = NULL;
+  static const char * const decisions[] = { "allow", "deny", "review", NULL };
+  const char *text = query_get (request, "decision");
+
+  if (text == NULL || g_strv_contains (decisions, text))
+    {
+      *out_decision = g_strdup (text);
+      return TRUE;
+    }
+  _vigil_api_respond_error (request->msg, SOUP_STATUS_BAD_REQUEST,
+                            "decision must be allow, deny or review");
+  return FALSE;
+}
+
+/* The query's filters; FALSE with a 400 or 403 sent when one is wrong. Agents read only
+ * their own records. */
+static gboolean
+audit_query_from_request (ApiRequest      *request,
+                          VigilAuditQuery *query)
+{
+  static const char * const allowed[] = {
+    "since", "until", "identity", "connection", "decision", "text", "before_id", "limit", NULL,
+  };
   const char *identity = query_get (request, "identity");
   gint64 since = G_MININT64, until = G_MAXINT64;
-  guint64 limit = DEFAULT_AUDIT_LIMIT;
-  gboolean filtered;
-  guint first;
+  guint64 limit = DEFAULT_AUDIT_LIMIT, before_id = 0;
 
   if (!check_query (request, allowed) ||
       !query_number (request, "limit", 1, MAX_AUDIT_LIMIT, &limit) ||
-      !query_time (request, "since", &since) || !query_time (request, "until", &until))
-    return;
+      !query_number (request, "before_id", 1, G_MAXINT64, &before_id) ||
+      !query_time (request, "since", &since) || !query_time (request, "until", &until) ||
+      !query_decision (request, &query->decision))
+    return FALSE;
   if (request->caller.kind == VIGIL_IDENTITY_KIND_AGENT)
     {
       if (identity != NULL && g_strcmp0 (identity, request->caller.name) != 0)
         {
           _vigil_api_respond_error (request->msg, SOUP_STATUS_FORBIDDEN,
                                     "agents may only read their own records");
-          return;
+          return FALSE;
         }
       identity = request->caller.name;
     }
-  filtered = identity != NULL || since != G_MININT64 || until != G_MAXINT64;
-  records = vigil_audit_read_latest (request->api->data_dir, filtered ? 0 : (guint) limit, 0,
-                                     &error);
+  query->identity = g_strdup (identity);
+  query->connection = g_strdup (query_get (request, "connection"));
+  query->text = g_strdup (query_get (request, "text"));
+  /* The query's 0 means unbounded; the epoch itself is as good as no bound for since. */
+  query->since_us = since != G_MININT64 ? since : 0;
+  query->until_us = until != G_MAXINT64 ? (until != 0 ? until : -1) : 0;
+  query->before_id = (gint64) before_id;
+  query->limit = (guint) limit;
+  return TRUE;
+}
+
+/* The newest LIMIT matching records (older than BEFORE_ID), oldest first. */
+static void
+get_audit (ApiRequest *request)
+{
+  g_autoptr(VigilAuditQuery) query = vigil_audit_query_new ();
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GPtrArray) objects = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = NULL;
+
+  if (!audit_query_from_request (request, query))
+    return;
+  records = vigil_audit_query_run (request->api->data_dir, query, NULL, &error);
+  if (records == NULL && g_error_matches (error, VIGIL_ERROR, VIGIL_ERROR_INVALID))
+    {
+      _vigil_api_respond_error (request->msg, SOUP_STATUS_BAD_REQUEST, "%s", error->message);
+      return;
+    }
   if (records == NULL)
     {
       store_failed (request, error);
       return;
     }
-  for (guint i = 0; i < records->len; i++)
-    {
-      const VigilAuditRecord *r = g_ptr_array_index (records, i);
-
-      if (r->time_us >= since && r->time_us <= until &&
-          (identity == NULL || g_strcmp0 (identity, r->identity) == 0))
-        g_ptr_array_add (objects, vigil_audit_record_to_json (r));
-    }
-  /* Oldest first; keep the newest LIMIT. */
-  first = objects->len > limit ? objects->len - (guint) limit : 0;
-  g_ptr_array_remove_range (objects, 0, first);
+  for (guint i = records->len; i > 0; i--)
+    g_ptr_array_add (objects, vigil_audit_record_to_json (g_ptr_array_index (records, i - 1)));
   json = join_json (objects);
   _vigil_api_respond_json (request->msg, SOUP_STATUS_OK, json);
 }

@@ -424,6 +424,108 @@ test_audit (void)
   g_assert_cmpuint (http ("POST", "/api/v1/audit", env.human_token, "{}", NULL), ==, 405);
 }
 
+/* GET /api/v1/audit?... as the admin: the rows, oldest first, each checked for order. */
+static JsonArray *
+audit_rows (const char *query,
+            JsonNode  **out_node)
+{
+  g_autofree char *path = g_strconcat ("/api/v1/audit?", query, NULL);
+  g_autofree char *body = NULL;
+  JsonArray *rows;
+
+  g_assert_cmpuint (http ("GET", path, env.admin_token, NULL, &body), ==, 200);
+  *out_node = parse (body);
+  rows = json_node_get_array (*out_node);
+  for (guint i = 1; i < json_array_get_length (rows); i++)
+    g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (rows, i - 1), "id"),
+                     <, json_object_get_int_member (json_array_get_object_element (rows, i), "id"));
+  return rows;
+}
+
+static gint64
+row_time_us (JsonArray *rows,
+             guint      i)
+{
+  const char *time = json_object_get_string_member (json_array_get_object_element (rows, i), "time");
+  g_autoptr(GDateTime) dt = g_date_time_new_from_iso8601 (time, NULL);
+
+  g_assert_nonnull (dt);
+  return g_date_time_to_unix (dt) * G_USEC_PER_SEC + g_date_time_get_microsecond (dt);
+}
+
+static void
+test_audit_range (void)
+{
+  g_autoptr(JsonNode) all_node = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *query = NULL;
+  JsonArray *all, *rows;
+  gint64 since, until, before_id = 0;
+  guint n, expected = 0, paged = 0;
+  PGconn *human;
+
+  if (!ready ())
+    return;
+  human = connect_as ("alice", strchr (env.human_token, ':') + 1);
+  for (guint i = 0; i < 6; i++)
+    g_free (vigil_test_query_value (human, "select 'api_range_probe'"));
+  PQfinish (human);
+
+  all = audit_rows ("limit=10000", &all_node);
+  n = json_array_get_length (all);
+  g_assert_cmpuint (n, >=, 6);
+
+  /* since and until are inclusive, whatever else lies around them. */
+  since = row_time_us (all, n - 5);
+  until = row_time_us (all, n - 2);
+  for (guint i = 0; i < n; i++)
+    expected += row_time_us (all, i) >= since && row_time_us (all, i) <= until;
+  query = g_strdup_printf ("limit=10000&since=%s&until=%s",
+                           json_object_get_string_member (json_array_get_object_element (all, n - 5), "time"),
+                           json_object_get_string_member (json_array_get_object_element (all, n - 2), "time"));
+  rows = audit_rows (query, &node);
+  g_assert_cmpuint (json_array_get_length (rows), ==, expected);
+  g_assert_cmpuint (expected, >=, 4);
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    {
+      g_assert_cmpint (row_time_us (rows, i), >=, since);
+      g_assert_cmpint (row_time_us (rows, i), <=, until);
+    }
+  g_clear_pointer (&node, json_node_unref);
+
+  /* Text through the search index. */
+  rows = audit_rows ("text=api_range_probe&identity=alice", &node);
+  g_assert_cmpuint (json_array_get_length (rows), ==, 6);
+  for (guint i = 0; i < 6; i++)
+    g_assert_nonnull (strstr (json_object_get_string_member (json_array_get_object_element (rows, i),
+                                                             "statement"), "api_range_probe"));
+  g_clear_pointer (&node, json_node_unref);
+
+  /* before_id pages back through everything, each record once. */
+  do
+    {
+      g_clear_pointer (&query, g_free);
+      query = before_id > 0 ? g_strdup_printf ("limit=4&before_id=%" G_GINT64_FORMAT, before_id)
+                            : g_strdup ("limit=4");
+      g_clear_pointer (&node, json_node_unref);
+      rows = audit_rows (query, &node);
+      for (guint i = json_array_get_length (rows); i > 0; i--, paged++)
+        g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (rows, i - 1), "id"),
+                         ==, json_object_get_int_member (json_array_get_object_element (all, n - 1 - paged), "id"));
+      if (json_array_get_length (rows) > 0)
+        before_id = json_object_get_int_member (json_array_get_object_element (rows, 0), "id");
+    }
+  while (json_array_get_length (rows) > 0);
+  g_assert_cmpuint (paged, ==, n);
+
+  g_assert_cmpuint (http ("GET", "/api/v1/audit?text=%22unbalanced", env.admin_token, NULL, NULL),
+                    ==, 400);
+  g_assert_cmpuint (http ("GET", "/api/v1/audit?decision=maybe", env.admin_token, NULL, NULL),
+                    ==, 400);
+  g_assert_cmpuint (http ("GET", "/api/v1/audit?before_id=abc", env.admin_token, NULL, NULL),
+                    ==, 400);
+}
+
 static void
 test_policy (void)
 {
@@ -642,6 +744,7 @@ main (int    argc,
   g_test_add_func ("/api/approvals/decide", test_approval);
   g_test_add_func ("/api/events/stream", test_events);
   g_test_add_func ("/api/audit/read", test_audit);
+  g_test_add_func ("/api/audit/range", test_audit_range);
   g_test_add_func ("/api/policy/change", test_policy);
   g_test_add_func ("/api/identities/manage", test_identities);
   g_test_add_func ("/api/metrics/prometheus", test_metrics);
