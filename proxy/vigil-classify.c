@@ -8,6 +8,9 @@
  *
  * Results are cached by the full query text in an LRU. Cached statement arrays are
  * immutable and shared; each call returns a new GPtrArray holding its own references.
+ * A single statement whose classes cannot depend on the values of its constants is also
+ * cached by its shape (vigil-sql-shape.c), so a query that differs from an earlier one
+ * only in those values is not parsed again.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -18,14 +21,25 @@
 #include <pg_query.h>
 
 #include "vigil-classify.h"
+#include "vigil-sql-shape.h"
 
 #define CACHE_MAX_QUERY (1024 * 1024)
 
 typedef struct
 {
-  char      *query;
+  char      *query;       /* the query text, or its shape */
+  gboolean   by_shape;
   GPtrArray *statements;  /* immutable once cached */
 } CacheEntry;
+
+/* What a constant's value can change: WHERE 1 = 1 makes a write unbounded, EXPLAIN's
+ * options are read from their values. Statements with none of these may share a shape's
+ * classification. */
+#define VALUE_SENSITIVE_CLASSES                                                         \
+  (VIGIL_CLASS_BIT (VIGIL_CLASS_UPDATE) | VIGIL_CLASS_BIT (VIGIL_CLASS_DELETE) |        \
+   VIGIL_CLASS_BIT (VIGIL_CLASS_MERGE) | VIGIL_CLASS_BIT (VIGIL_CLASS_UNBOUNDED_WRITE) | \
+   VIGIL_CLASS_BIT (VIGIL_CLASS_EXPLAIN) | VIGIL_CLASS_BIT (VIGIL_CLASS_EXPLAIN_ANALYZE) | \
+   VIGIL_CLASS_BIT (VIGIL_CLASS_UNPARSED))
 
 struct _VigilClassifier
 {
@@ -37,6 +51,7 @@ struct _VigilClassifier
   /* shared, under lock */
   GMutex      lock;
   GHashTable *cache;  /* query -> GList link in lru, data CacheEntry */
+  GHashTable *shapes; /* shape -> GList link in lru, data CacheEntry */
   GQueue      lru;    /* most recently used first */
 };
 
@@ -1103,12 +1118,20 @@ copy_statements (GPtrArray *statements)
   return copy;
 }
 
+static GHashTable *
+cache_table (VigilClassifier *self,
+             gboolean         by_shape)
+{
+  return by_shape ? self->shapes : self->cache;
+}
+
 /* Called with the lock held. */
 static GPtrArray *
 cache_lookup (VigilClassifier *self,
-              const char      *query)
+              const char      *key,
+              gboolean         by_shape)
 {
-  GList *link = g_hash_table_lookup (self->cache, query);
+  GList *link = g_hash_table_lookup (cache_table (self, by_shape), key);
 
   if (link == NULL)
     return NULL;
@@ -1120,26 +1143,65 @@ cache_lookup (VigilClassifier *self,
 /* Called with the lock held. */
 static void
 cache_insert (VigilClassifier *self,
-              const char      *query,
+              const char      *key,
+              gboolean         by_shape,
               GPtrArray       *statements)
 {
+  GHashTable *table = cache_table (self, by_shape);
   CacheEntry *entry;
 
-  if (g_hash_table_contains (self->cache, query))
+  if (g_hash_table_contains (table, key))
     return;  /* another thread classified it meanwhile */
   entry = g_new0 (CacheEntry, 1);
-  entry->query = g_strdup (query);
+  entry->query = g_strdup (key);
+  entry->by_shape = by_shape;
   entry->statements = copy_statements (statements);
   g_queue_push_head (&self->lru, entry);
-  g_hash_table_insert (self->cache, entry->query, self->lru.head);
+  g_hash_table_insert (table, entry->query, self->lru.head);
 
   while (self->lru.length > self->cache_size)
     {
       CacheEntry *oldest = g_queue_pop_tail (&self->lru);
 
-      g_hash_table_remove (self->cache, oldest->query);
+      g_hash_table_remove (cache_table (self, oldest->by_shape), oldest->query);
       cache_entry_free (oldest);
     }
+}
+
+static gboolean
+shareable_by_shape (GPtrArray *statements)
+{
+  const VigilStatement *st;
+
+  if (statements->len != 1)
+    return FALSE;
+  st = statements->pdata[0];
+  return (st->classes & VALUE_SENSITIVE_CLASSES) == 0;
+}
+
+/* The shape's classification for this query: its own text, everything else shared. */
+static GPtrArray *
+with_own_text (GPtrArray  *shared,
+               const char *query,
+               gsize       statement_len)
+{
+  const VigilStatement *model = shared->pdata[0];
+  g_autofree char *text = trim_copy (query, statement_len);
+  VigilStatement *st;
+
+  if (strcmp (text, model->text) == 0)
+    return shared;
+  st = g_new0 (VigilStatement, 1);
+  st->refs = 1;
+  st->text = g_steal_pointer (&text);
+  st->classes = model->classes;
+  st->relations = g_strdupv (model->relations);
+  st->functions = g_strdupv (model->functions);
+  st->fingerprint = g_strdup (model->fingerprint);
+  st->error = g_strdup (model->error);
+  g_ptr_array_set_size (shared, 0);
+  g_ptr_array_add (shared, st);
+  return shared;
 }
 
 /* GObject */
@@ -1150,6 +1212,7 @@ vigil_classifier_finalize (GObject *object)
   VigilClassifier *self = (VigilClassifier *) object;
 
   g_hash_table_unref (self->cache);
+  g_hash_table_unref (self->shapes);
   g_queue_clear_full (&self->lru, (GDestroyNotify) cache_entry_free);
   g_mutex_clear (&self->lock);
 
@@ -1170,6 +1233,7 @@ vigil_classifier_init (VigilClassifier *self)
   g_mutex_init (&self->lock);
   g_queue_init (&self->lru);
   self->cache = g_hash_table_new (g_str_hash, g_str_equal);
+  self->shapes = g_hash_table_new (g_str_hash, g_str_equal);
 }
 
 /* Public API */
@@ -1189,29 +1253,41 @@ GPtrArray *
 vigil_classifier_classify (VigilClassifier *self,
                            const char      *query)
 {
-  gboolean cacheable;
+  g_autoptr(GString) shape = g_string_sized_new (256);
+  gsize statement_len = 0;
+  gboolean cacheable, shaped;
   GPtrArray *statements;
 
   g_return_val_if_fail (VIGIL_IS_CLASSIFIER (self), NULL);
   g_return_val_if_fail (query != NULL, NULL);
 
   cacheable = self->cache_size > 0 && strlen (query) <= CACHE_MAX_QUERY;
-  if (cacheable)
+  if (!cacheable)
+    return classify_uncached (query);
+
+  g_mutex_lock (&self->lock);
+  statements = cache_lookup (self, query, FALSE);
+  g_mutex_unlock (&self->lock);
+  if (statements != NULL)
+    return statements;
+
+  shaped = vigil_sql_shape (query, shape, &statement_len);
+  if (shaped)
     {
       g_mutex_lock (&self->lock);
-      statements = cache_lookup (self, query);
+      statements = cache_lookup (self, shape->str, TRUE);
       g_mutex_unlock (&self->lock);
       if (statements != NULL)
-        return statements;
+        return with_own_text (statements, query, statement_len);
     }
 
   statements = classify_uncached (query);
-  if (cacheable)
-    {
-      g_mutex_lock (&self->lock);
-      cache_insert (self, query, statements);
-      g_mutex_unlock (&self->lock);
-    }
+  g_mutex_lock (&self->lock);
+  if (shaped && shareable_by_shape (statements))
+    cache_insert (self, shape->str, TRUE, statements);
+  else
+    cache_insert (self, query, FALSE, statements);
+  g_mutex_unlock (&self->lock);
   return statements;
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "vigil-classify.h"
+#include "vigil-sql-shape.h"
 
 #define N_THREADS   8
 #define PER_THREAD  400
@@ -294,17 +295,17 @@ test_cache (void)
   g_assert_true (a1 != a2);
   g_assert_true (a1->pdata[0] == a2->pdata[0]);
 
-  b = vigil_classifier_classify (classifier, "SELECT 2");
+  b = vigil_classifier_classify (classifier, "SELECT b");
   g_clear_pointer (&a2, g_ptr_array_unref);
   a2 = vigil_classifier_classify (classifier, "SELECT 1");  /* refresh: b is now oldest */
   g_assert_true (a1->pdata[0] == a2->pdata[0]);
-  c = vigil_classifier_classify (classifier, "SELECT 3");   /* evicts SELECT 2 */
+  c = vigil_classifier_classify (classifier, "SELECT c");   /* evicts SELECT b */
   a3 = vigil_classifier_classify (classifier, "SELECT 1");
   g_assert_true (a1->pdata[0] == a3->pdata[0]);
   g_clear_pointer (&a3, g_ptr_array_unref);
-  a3 = vigil_classifier_classify (classifier, "SELECT 2");
+  a3 = vigil_classifier_classify (classifier, "SELECT b");
   g_assert_true (b->pdata[0] != a3->pdata[0]);
-  g_assert_cmpstr (((VigilStatement *) b->pdata[0])->text, ==, "SELECT 2");
+  g_assert_cmpstr (((VigilStatement *) b->pdata[0])->text, ==, "SELECT b");
 
   /* Over 1 MiB: classified, never cached. */
   while (big->len <= 1024 * 1024)
@@ -316,6 +317,97 @@ test_cache (void)
   g_assert_cmpuint (((VigilStatement *) big1->pdata[0])->classes, ==,
                     VIGIL_CLASS_BIT (VIGIL_CLASS_READ));
   g_assert_true (big1->pdata[0] != big2->pdata[0]);
+}
+
+/* Queries that differ only in constant values share a classification, with their own
+ * text; never when a value can change the classes. */
+static void
+test_cache_by_shape (void)
+{
+  static const struct { const char *first, *second; VigilClassSet second_has; } pairs[] = {
+    { "SELECT * FROM t WHERE id = 1", "SELECT * FROM t WHERE id = 22;",
+      VIGIL_CLASS_BIT (VIGIL_CLASS_READ) },
+    { "SELECT 'x' FROM t", "SELECT 'it''s' FROM t", VIGIL_CLASS_BIT (VIGIL_CLASS_READ) },
+    { "DELETE FROM t WHERE 1 = 2", "DELETE FROM t WHERE 1 = 1",
+      VIGIL_CLASS_BIT (VIGIL_CLASS_UNBOUNDED_WRITE) },
+    { "UPDATE t SET a = 1 WHERE 'a' = 'b'", "UPDATE t SET a = 1 WHERE 'a' = 'a'",
+      VIGIL_CLASS_BIT (VIGIL_CLASS_UNBOUNDED_WRITE) },
+    { "EXPLAIN (ANALYZE 'off') SELECT 1", "EXPLAIN (ANALYZE 'on') SELECT 1",
+      VIGIL_CLASS_BIT (VIGIL_CLASS_EXPLAIN_ANALYZE) },
+    { "SELECT 1", "SELECT 1; DROP TABLE t", VIGIL_CLASS_BIT (VIGIL_CLASS_DROP) },
+    /* One string each, whatever a naive scanner would make of them. */
+    { "SELECT 'a'", "SELECT E'a\\'; DROP TABLE t; --'", VIGIL_CLASS_BIT (VIGIL_CLASS_READ) },
+    { "SELECT 'a' FROM t", "SELECT 'a'\n'; DROP TABLE t; --' FROM t",
+      VIGIL_CLASS_BIT (VIGIL_CLASS_READ) },
+    { "SELECT $1", "SELECT $$1; DROP TABLE t$$", VIGIL_CLASS_BIT (VIGIL_CLASS_READ) },
+  };
+  g_autoptr(VigilClassifier) classifier = vigil_classifier_new (64);
+  g_autoptr(VigilClassifier) uncached = vigil_classifier_new (0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (pairs); i++)
+    {
+      g_autoptr(GPtrArray) first = vigil_classifier_classify (classifier, pairs[i].first);
+      g_autoptr(GPtrArray) second = vigil_classifier_classify (classifier, pairs[i].second);
+      g_autoptr(GPtrArray) fresh = vigil_classifier_classify (uncached, pairs[i].second);
+      VigilClassSet all = 0;
+
+      for (guint j = 0; j < second->len; j++)
+        all |= ((VigilStatement *) second->pdata[j])->classes;
+      g_test_message ("%s -> %s", pairs[i].first, pairs[i].second);
+      g_assert_cmpuint (all & pairs[i].second_has, ==, pairs[i].second_has);
+      /* Exactly what an uncached classification says. */
+      g_assert_cmpuint (second->len, ==, fresh->len);
+      for (guint j = 0; j < second->len; j++)
+        {
+          VigilStatement *a = second->pdata[j], *b = fresh->pdata[j];
+
+          g_assert_cmpuint (a->classes, ==, b->classes);
+          g_assert_cmpstr (a->text, ==, b->text);
+          g_assert_cmpstrv (a->relations, b->relations);
+          g_assert_cmpstrv (a->functions, b->functions);
+        }
+    }
+}
+
+static void
+assert_shape (const char *query,
+              const char *expected)
+{
+  g_autoptr(GString) shape = g_string_new (NULL);
+  gboolean shaped = vigil_sql_shape (query, shape, NULL);
+
+  g_test_message ("%s", query);
+  if (expected == NULL)
+    g_assert_false (shaped);
+  else
+    {
+      g_assert_true (shaped);
+      g_assert_cmpstr (shape->str, ==, expected);
+    }
+}
+
+static void
+test_shape (void)
+{
+  assert_shape ("SELECT a FROM t WHERE id = 42", "SELECT a FROM t WHERE id = \001");
+  assert_shape ("select 1.5e-3, 'x''y', t1.c2 -- 9\n", "select \001, \002, t1.c2 -- 9\n");
+  assert_shape ("SELECT $1 /* 'q' /* 7 */ */ ;  ", "SELECT $1 /* 'q' /* 7 */ */ ");
+  assert_shape ("SELECT date '2026-11-25'", "SELECT date \002");
+  assert_shape ("SELECT \"a'1\" FROM t", "SELECT \"a'1\" FROM t");
+  assert_shape ("SELECT 1; SELECT 2", NULL);
+  assert_shape ("SELECT E'a'", NULL);
+  assert_shape ("SELECT X'1f'", NULL);
+  assert_shape ("SELECT U&'d\\0061'", NULL);
+  assert_shape ("SELECT 'a\\'", NULL);
+  assert_shape ("SELECT 'a'\n'b'", NULL);
+  assert_shape ("SELECT $$a$$", NULL);
+  assert_shape ("SELECT 1abc", NULL);
+  assert_shape ("SELECT .5", NULL);
+  assert_shape ("SELECT 1e", NULL);
+  assert_shape ("SELECT 'open", NULL);
+  assert_shape ("SELECT /* open", NULL);
+  assert_shape ("SELECT \"open", NULL);
+  assert_shape ("SELECT \001", NULL);
 }
 
 static gpointer
@@ -366,6 +458,8 @@ main (int    argc,
   g_test_add_func ("/classify/Class/strings", test_class_strings);
   g_test_add_func ("/classify/Classifier/split-prepare", test_split_prepare);
   g_test_add_func ("/classify/Classifier/cache", test_cache);
+  g_test_add_func ("/classify/Classifier/cache-by-shape", test_cache_by_shape);
+  g_test_add_func ("/classify/shape", test_shape);
   g_test_add_func ("/classify/Classifier/threads", test_threads);
 
   status = g_test_run ();
