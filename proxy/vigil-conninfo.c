@@ -20,8 +20,13 @@ parse (const char  *conninfo,
 
   if (options == NULL)
     {
-      g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_INVALID, "Invalid conninfo: %s",
-                   errmsg != NULL ? g_strchomp (errmsg) : "out of memory");
+      g_autoptr(GString) message = g_string_new (errmsg != NULL ? g_strchomp (errmsg)
+                                                                : "out of memory");
+
+      /* libpq quotes a bad URI whole, and a URI may carry a password. */
+      if (*conninfo != '\0')
+        g_string_replace (message, conninfo, "...", 0);
+      g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_INVALID, "Invalid conninfo: %s", message->str);
       PQfreemem (errmsg);
     }
   return options;
