@@ -120,3 +120,71 @@ vigil_conninfo_build (const char * const *keys,
       append_pair (out, keys[i], values[i]);
   return g_string_free (out, FALSE);
 }
+
+/* libpq's message with its line breaks and hint indentation folded into single spaces. */
+static char *
+one_line (const char *message)
+{
+  GString *out = g_string_new (NULL);
+  gboolean space = FALSE;
+
+  for (const char *p = message; *p != '\0'; p++)
+    {
+      if (g_ascii_isspace (*p))
+        {
+          space = out->len > 0;
+          continue;
+        }
+      if (space)
+        g_string_append_c (out, ' ');
+      space = FALSE;
+      g_string_append_c (out, *p);
+    }
+  return g_string_free (out, FALSE);
+}
+
+static char *
+query_version (PGconn  *conn,
+               GError **error)
+{
+  PGresult *result = PQexec (conn, "SELECT version()");
+  char *version = NULL;
+
+  if (PQresultStatus (result) == PGRES_TUPLES_OK && PQntuples (result) == 1)
+    version = g_strdup (PQgetvalue (result, 0, 0));
+  else
+    g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_UPSTREAM, "%s",
+                 g_strchomp (PQresultErrorMessage (result)));
+  PQclear (result);
+  return version;
+}
+
+char *
+vigil_conninfo_test (const char  *conninfo,
+                     guint        timeout_seconds,
+                     GError     **error)
+{
+  g_autofree char *timeout = g_strdup_printf ("%u", MAX (timeout_seconds, 2));
+  /* expand_dbname: CONNINFO is parsed by libpq; the later keywords override it. */
+  const char *keys[] = { "dbname", "connect_timeout", "fallback_application_name", NULL };
+  const char *values[] = { conninfo, timeout, "vigil", NULL };
+  g_autofree char *message = NULL;
+  PGconn *conn;
+  char *version;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!vigil_conninfo_validate (conninfo, error))
+    return NULL;
+  conn = PQconnectdbParams (keys, values, 1);
+  if (PQstatus (conn) != CONNECTION_OK)
+    {
+      message = one_line (conn != NULL ? PQerrorMessage (conn) : "out of memory");
+      g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_UPSTREAM, "%s", message);
+      PQfinish (conn);
+      return NULL;
+    }
+  version = query_version (conn, error);
+  PQfinish (conn);
+  return version;
+}

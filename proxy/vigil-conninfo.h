@@ -24,4 +24,10 @@ char     *vigil_conninfo_redact    (const char          *conninfo);
 char     *vigil_conninfo_build     (const char * const  *keys,
                                     const char * const  *values);
 
+/* Blocking (a worker's job): connects with libpq, at most TIMEOUT_SECONDS, and returns
+ * SELECT version(); NULL and libpq's message (VIGIL_ERROR_UPSTREAM) otherwise. */
+char     *vigil_conninfo_test      (const char          *conninfo,
+                                    guint                timeout_seconds,
+                                    GError             **error);
+
 G_END_DECLS
