@@ -1282,16 +1282,43 @@ login_as (const char *dbname)
   return query->status == PGRES_COMMAND_OK;
 }
 
-static void
-removed_connection_cb (GObject      *object,
-                       GAsyncResult *result,
-                       gpointer      user_data)
+/* The GtkSingleSelection under WIDGET whose model is MODEL. */
+static GtkSingleSelection *
+find_single_selection (GtkWidget  *widget,
+                       GListModel *model)
 {
-  g_autoptr(GError) error = NULL;
+  if (GTK_IS_COLUMN_VIEW (widget))
+    {
+      GtkSelectionModel *selection = gtk_column_view_get_model (GTK_COLUMN_VIEW (widget));
 
-  g_assert_true (vigil_connection_list_remove_finish (VIGIL_CONNECTION_LIST (object), result,
-                                                      &error));
-  g_assert_no_error (error);
+      if (GTK_IS_SINGLE_SELECTION (selection) &&
+          gtk_single_selection_get_model (GTK_SINGLE_SELECTION (selection)) == model)
+        return GTK_SINGLE_SELECTION (selection);
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkSingleSelection *found = find_single_selection (child, model);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static AdwMessageDialog *
+find_message_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (toplevel) && gtk_widget_get_visible (GTK_WIDGET (toplevel)))
+        return ADW_MESSAGE_DIALOG (toplevel);
+    }
+  return NULL;
 }
 
 static void
@@ -1300,6 +1327,9 @@ test_connection_save (void)
   VigilConnectionDialog *dialog;
   g_autoptr(VigilConnectionItem) item = NULL;
   g_autoptr(GtkWidget) guard = NULL;
+  GtkWidget *view = vigil_window_get_view_widget (window, "identities");
+  GtkSingleSelection *selection;
+  AdwMessageDialog *confirm;
   GListModel *list;
 
   if (!require_engine ())
@@ -1325,8 +1355,14 @@ test_connection_save (void)
   g_assert_true (login_as (UI_STORED));
   screenshot ("identities-connections");
 
-  vigil_connection_list_remove_async (VIGIL_CONNECTION_LIST (list), UI_STORED, NULL,
-                                      removed_connection_cb, NULL);
+  /* Remove, as the button does it: select, confirm. */
+  selection = find_single_selection (view, list);
+  g_assert_nonnull (selection);
+  g_assert_true (gtk_selection_model_select_item (GTK_SELECTION_MODEL (selection), 0, TRUE));
+  g_assert_true (gtk_widget_activate_action (view, "connections.remove", NULL));
+  confirm = find_message_dialog ();
+  g_assert_nonnull (confirm);
+  adw_message_dialog_response (confirm, "remove");
   g_assert_true (wait_for (connection_gone, (gpointer) UI_STORED, 10000));
   g_assert_false (login_as (UI_STORED));
 }
