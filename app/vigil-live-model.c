@@ -12,6 +12,7 @@
 #include <gtk/gtk.h>
 
 #include "vigil-live-model.h"
+#include "vigil-live-stats.h"
 
 #define MAX_IDENTITIES 500
 
@@ -25,6 +26,7 @@ struct _VigilLiveModel
   GHashTable    *pending_by_id;
   GtkStringList *identities;
   GHashTable    *identity_set;
+  VigilLiveStats *stats;         /* every record pushed, paused or not */
   guint          max_items;
   guint64        n_seen;
   gboolean       paused;
@@ -55,11 +57,9 @@ id_key (VigilLiveRecord *record)
 }
 
 static void
-note_identity (VigilLiveModel  *self,
-               VigilLiveRecord *record)
+note_identity (VigilLiveModel *self,
+               const char     *name)
 {
-  const char *name = vigil_live_record_get_identity (record);
-
   if (name == NULL || *name == '\0' || g_hash_table_contains (self->identity_set, name))
     return;
   if (g_hash_table_size (self->identity_set) >= MAX_IDENTITIES)
@@ -112,7 +112,7 @@ merge_known (VigilLiveModel *self,
       g_ptr_array_add (fresh, g_object_ref (record));
       if (id > 0)
         g_hash_table_insert (self->by_id, id_key (record), record);
-      note_identity (self, record);
+      note_identity (self, vigil_live_record_get_identity (record));
     }
   return fresh;
 }
@@ -268,6 +268,7 @@ vigil_live_model_dispose (GObject *object)
   g_clear_pointer (&self->pending, g_ptr_array_unref);
   g_clear_pointer (&self->identity_set, g_hash_table_unref);
   g_clear_object (&self->identities);
+  g_clear_object (&self->stats);
   G_OBJECT_CLASS (vigil_live_model_parent_class)->dispose (object);
 }
 
@@ -302,6 +303,7 @@ vigil_live_model_init (VigilLiveModel *self)
   self->pending_by_id = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->identities = gtk_string_list_new (NULL);
   self->identity_set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->stats = vigil_live_stats_new ();
 }
 
 VigilLiveModel *
@@ -314,23 +316,91 @@ vigil_live_model_new (guint max_items)
   return self;
 }
 
+/* The last version of each statement in RECORDS (an outcome supersedes its arrival),
+ * in order of first appearance. Borrowed pointers. */
+static GPtrArray *
+coalesce (GPtrArray *records)
+{
+  GPtrArray *unique = g_ptr_array_sized_new (records->len);
+  g_autoptr(GHashTable) index = g_hash_table_new (g_int64_hash, g_int64_equal);
+
+  for (guint i = 0; i < records->len; i++)
+    {
+      VigilAuditRecord *record = g_ptr_array_index (records, i);
+      gpointer at;
+
+      if (record->id > 0 && g_hash_table_lookup_extended (index, &record->id, NULL, &at))
+        {
+          unique->pdata[GPOINTER_TO_UINT (at)] = record;
+          continue;
+        }
+      if (record->id > 0)
+        g_hash_table_insert (index, &record->id, GUINT_TO_POINTER (unique->len));
+      g_ptr_array_add (unique, record);
+    }
+  return unique;
+}
+
+/* Rows are built only for what the model will show: updates of shown rows, and the
+ * newest max_items new ones. Under a flood that bounds a batch's cost, whatever its size. */
+static GPtrArray *
+build_rows (VigilLiveModel *self,
+            GPtrArray      *unique)
+{
+  GPtrArray *batch = g_ptr_array_new_full (MIN (unique->len, self->max_items * 2),
+                                           g_object_unref);
+  guint n_fresh = 0;
+  guint skip;
+  guint fresh_index = 0;
+
+  for (guint i = 0; i < unique->len; i++)
+    {
+      VigilAuditRecord *record = g_ptr_array_index (unique, i);
+
+      n_fresh += !(record->id > 0 && g_hash_table_contains (self->by_id, &record->id));
+    }
+  skip = n_fresh > self->max_items ? n_fresh - self->max_items : 0;
+  for (guint i = 0; i < unique->len; i++)
+    {
+      VigilAuditRecord *record = g_ptr_array_index (unique, i);
+      gboolean shown = record->id > 0 && g_hash_table_contains (self->by_id, &record->id);
+
+      if (!shown && fresh_index++ < skip)
+        {
+          /* Pushed out by newer rows of the same batch: counted, never built. */
+          self->n_seen++;
+          note_identity (self, record->identity);
+          continue;
+        }
+      g_ptr_array_add (batch, vigil_live_record_new (record));
+    }
+  return batch;
+}
+
 void
 vigil_live_model_push_batch (GPtrArray *records,
                              gpointer   user_data)
 {
   VigilLiveModel *self = user_data;
   g_autoptr(GPtrArray) batch = NULL;
+  g_autoptr(GPtrArray) unique = NULL;
 
   g_return_if_fail (VIGIL_IS_LIVE_MODEL (self));
   g_return_if_fail (records != NULL);
 
-  batch = g_ptr_array_new_full (records->len, g_object_unref);
   for (guint i = 0; i < records->len; i++)
-    g_ptr_array_add (batch, vigil_live_record_new (g_ptr_array_index (records, i)));
+    vigil_live_stats_add (self->stats, g_ptr_array_index (records, i));
+  unique = coalesce (records);
   if (self->paused)
-    hold (self, batch);
-  else
-    ingest (self, batch);
+    {
+      batch = g_ptr_array_new_full (unique->len, g_object_unref);
+      for (guint i = 0; i < unique->len; i++)
+        g_ptr_array_add (batch, vigil_live_record_new (g_ptr_array_index (unique, i)));
+      hold (self, batch);
+      return;
+    }
+  batch = build_rows (self, unique);
+  ingest (self, batch);
 }
 
 void
@@ -398,6 +468,7 @@ vigil_live_model_clear (VigilLiveModel *self)
   g_return_if_fail (VIGIL_IS_LIVE_MODEL (self));
 
   n = self->items->len;
+  vigil_live_stats_clear (self->stats);
   g_hash_table_remove_all (self->by_id);
   g_ptr_array_set_size (self->items, 0);
   if (n > 0)
@@ -405,4 +476,11 @@ vigil_live_model_clear (VigilLiveModel *self)
       g_list_model_items_changed (G_LIST_MODEL (self), 0, n, 0);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
     }
+}
+
+VigilLiveStats *
+vigil_live_model_get_stats (VigilLiveModel *self)
+{
+  g_return_val_if_fail (VIGIL_IS_LIVE_MODEL (self), NULL);
+  return self->stats;
 }

@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include "vigil-live-record.h"
+#include "vigil-live-stats.h"
 
 G_BEGIN_DECLS
 
@@ -30,6 +31,9 @@ guint           vigil_live_model_get_n_pending  (VigilLiveModel   *self);
 guint64         vigil_live_model_get_n_seen     (VigilLiveModel   *self);
 /* The identity names seen so far, in order of appearance (GtkStringList). */
 GListModel     *vigil_live_model_get_identities (VigilLiveModel   *self);
+/* Clears the rows and the counters. */
 void            vigil_live_model_clear          (VigilLiveModel   *self);
+/* Per-minute counters over every record pushed (the Overview's charts). */
+VigilLiveStats *vigil_live_model_get_stats      (VigilLiveModel   *self);
 
 G_END_DECLS

@@ -27,6 +27,7 @@ struct _VigilLiveView
   char               *decision;
   char               *needle;
   gboolean            follow;
+  gboolean            auto_paused;  /* paused by leaving the bottom, not by the button */
   guint               follow_tick;
 
   /* template children */
@@ -89,20 +90,91 @@ update_count (VigilLiveView *self)
   gtk_stack_set_visible_child_name (self->stack, total > 0 ? "list" : "empty");
 }
 
+/* The column view's inner list, which scrolls to an item by itself. */
+static GtkWidget *
+inner_list (VigilLiveView *self)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->column_view));
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_LIST_VIEW (child))
+      return child;
+  return NULL;
+}
+
 static gboolean
 follow_tick_cb (GtkWidget     *widget,
                 GdkFrameClock *clock,
                 gpointer       user_data)
 {
   VigilLiveView *self = VIGIL_LIVE_VIEW (widget);
-  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
-
-  double bottom = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->filter_model));
+  GtkWidget *list = inner_list (self);
 
   self->follow_tick = 0;
-  if (bottom > gtk_adjustment_get_value (adj))
-    gtk_adjustment_set_value (adj, bottom);
+  /* Not by setting the adjustment: in this phase of the frame it still measures the rows
+   * before the batch, and under a flood GTK 4.8 then finds no row at that offset. The
+   * list's own scroll-to-item anchors on the row and lays out from there. */
+  if (n > 0 && list != NULL)
+    gtk_widget_activate_action (list, "list.scroll-to-item", "u", n - 1);
   return G_SOURCE_REMOVE;
+}
+
+/* Only the reader stops following (wheel or touchpad up, keys, the scrollbar): row height
+ * estimates make the offset jitter under a flood, and a view that lost the bottom that way
+ * would rebind its rows for every batch as the oldest are pushed out under it. While the
+ * reader looks elsewhere the stream waits (paused), so the rows on screen stay put. */
+static void
+leave_bottom (VigilLiveView *self)
+{
+  if (!self->follow)
+    return;
+  self->follow = FALSE;
+  if (self->model != NULL && !vigil_live_model_get_paused (self->model))
+    {
+      self->auto_paused = TRUE;
+      vigil_live_model_set_paused (self->model, TRUE);
+    }
+}
+
+static gboolean
+wheel_cb (GtkEventControllerScroll *controller,
+          double                    dx,
+          double                    dy,
+          VigilLiveView            *self)
+{
+  if (dy < 0)
+    leave_bottom (self);
+  return FALSE;
+}
+
+static gboolean
+key_cb (GtkEventControllerKey *controller,
+        guint                  keyval,
+        guint                  keycode,
+        GdkModifierType        state,
+        VigilLiveView         *self)
+{
+  switch (keyval)
+    {
+    case GDK_KEY_Up: case GDK_KEY_KP_Up:
+    case GDK_KEY_Page_Up: case GDK_KEY_KP_Page_Up:
+    case GDK_KEY_Home: case GDK_KEY_KP_Home:
+      leave_bottom (self);
+      break;
+    default:
+      break;
+    }
+  return FALSE;
+}
+
+static void
+scrollbar_pressed_cb (GtkGestureClick *gesture,
+                      int              n_press,
+                      double           x,
+                      double           y,
+                      VigilLiveView   *self)
+{
+  leave_bottom (self);
 }
 
 static void
@@ -111,9 +183,34 @@ scrolled_cb (GtkAdjustment *adj,
 {
   double bottom = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj);
 
-  /* A programmatic jump to the end keeps following; a scroll up stops it. */
-  if (self->follow_tick == 0)
-    self->follow = gtk_adjustment_get_value (adj) >= bottom - 4;
+  /* Back at the end: follow again, and let what waited in. */
+  if (self->follow || gtk_adjustment_get_value (adj) < bottom - 4)
+    return;
+  self->follow = TRUE;
+  if (self->auto_paused && self->model != NULL)
+    vigil_live_model_set_paused (self->model, FALSE);
+  self->auto_paused = FALSE;
+}
+
+static void
+watch_reader (VigilLiveView *self)
+{
+  GtkEventController *wheel = NULL;
+  GtkEventController *keys = gtk_event_controller_key_new ();
+  GtkGesture *press = gtk_gesture_click_new ();
+
+  wheel = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
+
+  gtk_event_controller_set_propagation_phase (wheel, GTK_PHASE_CAPTURE);
+  g_signal_connect_object (wheel, "scroll", G_CALLBACK (wheel_cb), self, 0);
+  gtk_widget_add_controller (GTK_WIDGET (self->scroller), wheel);
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  g_signal_connect_object (keys, "key-pressed", G_CALLBACK (key_cb), self, 0);
+  gtk_widget_add_controller (GTK_WIDGET (self->scroller), keys);
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (press), GTK_PHASE_CAPTURE);
+  g_signal_connect_object (press, "pressed", G_CALLBACK (scrollbar_pressed_cb), self, 0);
+  gtk_widget_add_controller (gtk_scrolled_window_get_vscrollbar (self->scroller),
+                             GTK_EVENT_CONTROLLER (press));
 }
 
 static void
@@ -233,6 +330,7 @@ vigil_live_view_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_PAUSED:
+      self->auto_paused = FALSE;
       if (self->model != NULL)
         vigil_live_model_set_paused (self->model, g_value_get_boolean (value));
       break;
@@ -326,6 +424,7 @@ vigil_live_view_init (VigilLiveView *self)
   gtk_drop_down_set_model (self->identity_dropdown, G_LIST_MODEL (self->identity_choices));
   g_signal_connect_object (gtk_scrolled_window_get_vadjustment (self->scroller), "value-changed",
                            G_CALLBACK (scrolled_cb), self, 0);
+  watch_reader (self);
   g_signal_connect_object (self->filter_model, "items-changed",
                            G_CALLBACK (shown_changed_cb), self, 0);
 }

@@ -10,8 +10,6 @@
 
 #include "vigil-rate-chart.h"
 
-#define AXIS_WIDTH 40
-#define AXIS_HEIGHT 20
 
 struct _VigilRateChart
 {
@@ -28,9 +26,9 @@ static const char *const series_colors[VIGIL_RATE_N_SERIES] = {
 };
 
 G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-static GdkRGBA
-theme_color (GtkWidget  *widget,
-             const char *name)
+GdkRGBA
+_vigil_chart_theme_color (GtkWidget  *widget,
+                          const char *name)
 {
   GtkStyleContext *context = gtk_widget_get_style_context (widget);
   GdkRGBA color;
@@ -58,8 +56,8 @@ max_total (VigilRateChart *self)
 }
 
 /* 1, 2, 5, 10, 20, 50 ... at or above VALUE, so grid lines land on round numbers. */
-static guint
-nice_ceiling (guint value)
+guint
+_vigil_chart_nice_ceiling (guint value)
 {
   guint step = 1;
 
@@ -75,14 +73,14 @@ nice_ceiling (guint value)
     }
 }
 
-static void
-draw_grid (GtkWidget *widget,
-           cairo_t   *cr,
-           int        width,
-           int        plot_height,
-           guint      top)
+void
+_vigil_chart_draw_grid (GtkWidget *widget,
+                        cairo_t   *cr,
+                        int        width,
+                        int        plot_height,
+                        guint      top)
 {
-  GdkRGBA fg = theme_color (widget, NULL);
+  GdkRGBA fg = _vigil_chart_theme_color (widget, NULL);
   PangoLayout *layout = gtk_widget_create_pango_layout (widget, NULL);
 
   cairo_set_line_width (cr, 1);
@@ -93,17 +91,18 @@ draw_grid (GtkWidget *widget,
       int tw, th;
 
       cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.12);
-      cairo_move_to (cr, AXIS_WIDTH, y);
+      cairo_move_to (cr, VIGIL_CHART_AXIS_WIDTH, y);
       cairo_line_to (cr, width, y);
       cairo_stroke (cr);
       pango_layout_set_text (layout, text, -1);
       pango_layout_get_pixel_size (layout, &tw, &th);
       cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.55);
-      cairo_move_to (cr, AXIS_WIDTH - 6 - tw, CLAMP (y - th / 2.0, 0, plot_height - th));
+      cairo_move_to (cr, VIGIL_CHART_AXIS_WIDTH - 6 - tw,
+                     CLAMP (y - th / 2.0, 0, plot_height - th));
       pango_cairo_show_layout (cr, layout);
     }
   pango_layout_set_text (layout, _("30 min ago"), -1);
-  cairo_move_to (cr, AXIS_WIDTH, plot_height + 4);
+  cairo_move_to (cr, VIGIL_CHART_AXIS_WIDTH, plot_height + 4);
   pango_cairo_show_layout (cr, layout);
   pango_layout_set_text (layout, _("now"), -1);
   {
@@ -123,19 +122,19 @@ draw_bars (VigilRateChart *self,
            int             plot_height,
            guint           top)
 {
-  double slot = (double) (width - AXIS_WIDTH) / MAX (self->n_minutes, 1);
+  double slot = (double) (width - VIGIL_CHART_AXIS_WIDTH) / MAX (self->n_minutes, 1);
   double gap = MAX (1.0, slot * 0.2);
 
   for (guint s = 0; s < VIGIL_RATE_N_SERIES; s++)
     {
-      GdkRGBA color = theme_color (GTK_WIDGET (self), series_colors[s]);
+      GdkRGBA color = _vigil_chart_theme_color (GTK_WIDGET (self), series_colors[s]);
 
       gdk_cairo_set_source_rgba (cr, &color);
       for (guint m = 0; m < self->n_minutes; m++)
         {
           guint below = 0;
           guint value = self->counts[m * VIGIL_RATE_N_SERIES + s];
-          double x = AXIS_WIDTH + m * slot + gap / 2;
+          double x = VIGIL_CHART_AXIS_WIDTH + m * slot + gap / 2;
 
           for (guint t = 0; t < s; t++)
             below += self->counts[m * VIGIL_RATE_N_SERIES + t];
@@ -156,12 +155,12 @@ draw_cb (GtkDrawingArea *area,
          gpointer        user_data)
 {
   VigilRateChart *self = VIGIL_RATE_CHART (area);
-  int plot_height = height - AXIS_HEIGHT;
-  guint top = nice_ceiling (MAX (max_total (self), 4));
+  int plot_height = height - VIGIL_CHART_AXIS_HEIGHT;
+  guint top = _vigil_chart_nice_ceiling (MAX (max_total (self), 4));
 
-  if (plot_height <= 0 || width <= AXIS_WIDTH)
+  if (plot_height <= 0 || width <= VIGIL_CHART_AXIS_WIDTH)
     return;
-  draw_grid (GTK_WIDGET (self), cr, width, plot_height, top);
+  _vigil_chart_draw_grid (GTK_WIDGET (self), cr, width, plot_height, top);
   draw_bars (self, cr, width, plot_height, top);
 }
 

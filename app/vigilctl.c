@@ -12,6 +12,7 @@
 static const VigilctlCommand commands[] = {
   { "serve",     vigilctl_serve_main,     "run the proxy" },
   { "identity",  vigilctl_identity_main,  "add, list or revoke identities" },
+  { "connection", vigilctl_connection_main, "add, list or remove named upstreams" },
   { "audit",     vigilctl_audit_main,     "tail, verify and export the audit log" },
   { "policy",    vigilctl_policy_main,    "list, import or export the policy" },
   { "approvals", vigilctl_approvals_main, "list, approve or deny held statements" },

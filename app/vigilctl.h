@@ -44,6 +44,7 @@ char *vigilctl_resolve_data_dir (const char *option_value);
 
 int   vigilctl_approvals_main   (int argc, char **argv);
 int   vigilctl_audit_main       (int argc, char **argv);
+int   vigilctl_connection_main  (int argc, char **argv);
 int   vigilctl_identity_main    (int argc, char **argv);
 int   vigilctl_policy_main      (int argc, char **argv);
 int   vigilctl_serve_main       (int argc, char **argv);

@@ -406,6 +406,9 @@ get_audit (ApiRequest *request)
 
   if (!audit_query_from_request (request, query))
     return;
+  /* Read your own statements: what is only in the journal goes into SQLite first. */
+  if (request->api->engine != NULL && vigil_engine_get_audit (request->api->engine) != NULL)
+    vigil_audit_flush (vigil_engine_get_audit (request->api->engine));
   records = vigil_audit_query_run (request->api->data_dir, query, NULL, &error);
   if (records == NULL && g_error_matches (error, VIGIL_ERROR, VIGIL_ERROR_INVALID))
     {

@@ -53,6 +53,8 @@ struct _VigilEngine
   VigilPolicy  *policy;
   gint64        policy_version;    /* the store's version in force; 0 = built-in default */
   gboolean      policy_checking;
+  char         *connections_digest; /* of the store's connections last read; the reload
+                                     * worker's (one at a time, under policy_checking) */
 
   VigilEventHub *events;           /* thread-safe */
   guint         sink_id;           /* the console's subscription (vigil_engine_set_event_sink) */
@@ -72,6 +74,7 @@ struct _VigilEngine
   GHashTable   *auth_failures;     /* name -> AuthFailures */
   GHashTable   *per_process;       /* pid -> sessions (GUINT_TO_POINTER) */
   guint64       next_session_id;
+  GHashTable   *stored_connections; /* name -> conninfo, the store's; replaced, not edited */
 };
 
 

@@ -233,11 +233,106 @@ _vigil_engine_get_startup_timeout (VigilEngine *self)
   return self->startup_timeout;
 }
 
+/* --upstream's connections win over the store's of the same name. */
 const char *
 _vigil_engine_lookup_connection (VigilEngine *self,
                                  const char  *name)
 {
-  return g_hash_table_lookup (self->connections, name);
+  const char *conninfo = g_hash_table_lookup (self->connections, name);
+
+  if (conninfo == NULL && self->stored_connections != NULL)
+    conninfo = g_hash_table_lookup (self->stored_connections, name);
+  return conninfo;
+}
+
+/* ---- connections kept in the store -------------------------------------------------- */
+
+typedef struct
+{
+  VigilEngine *engine;   /* not a reference: the engine outlives its context's sources */
+  GHashTable  *table;
+} ConnectionsSwap;
+
+static void
+connections_swap_free (ConnectionsSwap *swap)
+{
+  g_clear_pointer (&swap->table, g_hash_table_unref);
+  g_free (swap);
+}
+
+static void
+install_connections (ConnectionsSwap *swap)
+{
+  VigilEngine *self = swap->engine;
+
+  g_clear_pointer (&self->stored_connections, g_hash_table_unref);
+  self->stored_connections = g_steal_pointer (&swap->table);
+}
+
+static gboolean
+swap_connections_cb (gpointer data)
+{
+  g_assert (VIGIL_IS_ENGINE_THREAD ());
+  install_connections (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* A digest, so that an unchanged table costs no trip to the engine thread (and no
+ * copy of a password lingers in it). */
+static char *
+digest_connections (GPtrArray *list)
+{
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+
+  for (guint i = 0; i < list->len; i++)
+    {
+      const VigilConnection *c = g_ptr_array_index (list, i);
+
+      g_checksum_update (checksum, (const guchar *) c->name, strlen (c->name) + 1);
+      g_checksum_update (checksum, (const guchar *) c->conninfo, strlen (c->conninfo) + 1);
+    }
+  return g_strdup (g_checksum_get_string (checksum));
+}
+
+/* Reads the store's connections; hands a changed table to the engine thread (or, before
+ * it runs, when STARTING, installs it). Blocking; never logs a conninfo. */
+static void
+load_connections (VigilEngine *self,
+                  gboolean     starting)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) list = vigil_store_connection_list (self->store, &error);
+  g_autofree char *digest = NULL;
+  ConnectionsSwap *swap;
+
+  if (list == NULL)
+    {
+      g_warning ("cannot read the stored connections, keeping those known: %s", error->message);
+      return;
+    }
+  digest = digest_connections (list);
+  if (g_strcmp0 (digest, self->connections_digest) == 0)
+    return;
+  g_free (self->connections_digest);
+  self->connections_digest = g_steal_pointer (&digest);
+  swap = g_new0 (ConnectionsSwap, 1);
+  swap->engine = self;
+  swap->table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  for (guint i = 0; i < list->len; i++)
+    {
+      const VigilConnection *c = g_ptr_array_index (list, i);
+
+      g_hash_table_replace (swap->table, g_strdup (c->name), g_strdup (c->conninfo));
+    }
+  g_debug ("%u stored connections", list->len);
+  if (starting)
+    {
+      install_connections (swap);
+      connections_swap_free (swap);
+      return;
+    }
+  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, swap_connections_cb, swap,
+                              (GDestroyNotify) connections_swap_free);
 }
 
 /* ---- policy ------------------------------------------------------------------------- */
@@ -314,6 +409,7 @@ reload_policy_thread (GTask        *task,
 
   if (!load_policy (self, &error))
     g_warning ("cannot load the current policy, keeping the one in force: %s", error->message);
+  load_connections (self, FALSE);
   g_mutex_lock (&self->policy_lock);
   self->policy_checking = FALSE;
   g_mutex_unlock (&self->policy_lock);
@@ -340,6 +436,12 @@ vigil_engine_reload_policy (VigilEngine *self)
   task = g_task_new (self, NULL, NULL, NULL);
   g_task_set_source_tag (task, vigil_engine_reload_policy);
   g_task_run_in_thread (task, reload_policy_thread);
+}
+
+void
+vigil_engine_reload_connections (VigilEngine *self)
+{
+  vigil_engine_reload_policy (self);
 }
 
 static gboolean
@@ -555,6 +657,8 @@ vigil_engine_finalize (GObject *object)
   g_mutex_clear (&self->policy_lock);
   g_clear_object (&self->store);
   g_clear_pointer (&self->connections, g_hash_table_unref);
+  g_clear_pointer (&self->stored_connections, g_hash_table_unref);
+  g_clear_pointer (&self->connections_digest, g_free);
   g_clear_pointer (&self->sessions, g_hash_table_unref);
   g_clear_pointer (&self->cancel_keys, g_hash_table_unref);
   g_clear_pointer (&self->auth_failures, g_hash_table_unref);
@@ -727,6 +831,7 @@ vigil_engine_start (VigilEngine  *self,
 
   if (!load_policy (self, error))
     return FALSE;
+  load_connections (self, TRUE);
   self->audit = vigil_audit_new (vigil_store_get_data_dir (self->store), error);
   if (self->audit == NULL)
     return FALSE;

@@ -54,6 +54,9 @@ gboolean     vigil_engine_start            (VigilEngine  *self,
                                             GError      **error);
 /* Thread-safe: the policy in the store applies from every session's next statement. */
 void         vigil_engine_reload_policy    (VigilEngine  *self);
+/* Thread-safe: re-reads the store's named connections now instead of within the next
+ * 500 ms poll (the same worker as the policy's). --upstream's win for their name. */
+void         vigil_engine_reload_connections (VigilEngine *self);
 /* Closes every session and joins the engine thread. */
 void         vigil_engine_stop             (VigilEngine  *self);
 /* Live statement events for a console: FUNC runs on CONTEXT with batches (at most one

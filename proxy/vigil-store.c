@@ -15,6 +15,7 @@
 #include <openssl/rand.h>
 #include <sqlite3.h>
 
+#include "vigil-conninfo.h"
 #include "vigil-scram.h"
 #include "vigil-store.h"
 
@@ -220,8 +221,10 @@ open_db (const char  *path,
   return db;
 }
 
+/* WHAT is "Identity" or "Connection". */
 static gboolean
 validate_name (const char  *name,
+               const char  *what,
                GError     **error)
 {
   gsize len = strlen (name);
@@ -229,15 +232,17 @@ validate_name (const char  *name,
   if (len == 0 || len > STORE_NAME_MAX)
     {
       g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_INVALID,
-                   "Identity name must be 1 to %d characters long", STORE_NAME_MAX);
+                   "%s name must be 1 to %d characters long", what, STORE_NAME_MAX);
       return FALSE;
     }
   for (gsize i = 0; i < len; i++)
     {
       if (!g_ascii_isalnum (name[i]) && strchr ("_.@-", name[i]) == NULL)
         {
+          g_autofree char *lower = g_ascii_strdown (what, -1);
+
           g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_INVALID,
-                       "Invalid identity name: only letters, digits and _ . @ - are allowed");
+                       "Invalid %s name: only letters, digits and _ . @ - are allowed", lower);
           return FALSE;
         }
     }
@@ -444,7 +449,7 @@ vigil_store_identity_add (VigilStore         *self,
   g_return_val_if_fail (out_token != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!validate_name (name, error) || (token = make_token (error)) == NULL)
+  if (!validate_name (name, "Identity", error) || (token = make_token (error)) == NULL)
     return FALSE;
   /* PBKDF2 is the slow part; run it before taking the lock. */
   if ((verifier = vigil_scram_make_verifier (token, error)) == NULL)
@@ -681,4 +686,126 @@ vigil_store_policy_list_versions (VigilStore  *self,
       return NULL;
     }
   return g_steal_pointer (&list);
+}
+
+/* Connections */
+
+void
+vigil_connection_free (VigilConnection *connection)
+{
+  if (connection == NULL)
+    return;
+  g_free (connection->name);
+  if (connection->conninfo != NULL)
+    OPENSSL_cleanse (connection->conninfo, strlen (connection->conninfo));
+  g_free (connection->conninfo);
+  g_free (connection);
+}
+
+gboolean
+vigil_store_connection_add (VigilStore  *self,
+                            const char  *name,
+                            const char  *conninfo,
+                            GError     **error)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (VIGIL_IS_STORE (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (conninfo != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!validate_name (name, "Connection", error) || !vigil_conninfo_validate (conninfo, error))
+    return FALSE;
+  locker = g_mutex_locker_new (&self->lock);
+  if (sqlite3_prepare_v2 (self->db,
+                          "INSERT INTO connections (name, conninfo, created_at) VALUES (?, ?, ?)",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    return set_sqlite_error (error, self->db, "prepare");
+  sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, conninfo, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 3, now_seconds ());
+  rc = sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+  if (rc == SQLITE_DONE)
+    return TRUE;
+  if (rc == SQLITE_CONSTRAINT_UNIQUE)
+    {
+      g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_EXISTS,
+                   "A connection named '%s' already exists", name);
+      return FALSE;
+    }
+  return set_sqlite_error (error, self->db, "Cannot add connection");
+}
+
+GPtrArray *
+vigil_store_connection_list (VigilStore  *self,
+                             GError     **error)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (VIGIL_IS_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  locker = g_mutex_locker_new (&self->lock);
+  if (sqlite3_prepare_v2 (self->db,
+                          "SELECT id, name, conninfo, created_at FROM connections ORDER BY name",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_sqlite_error (error, self->db, "prepare");
+      return NULL;
+    }
+  list = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_connection_free);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      VigilConnection *connection = g_new0 (VigilConnection, 1);
+
+      connection->id = sqlite3_column_int64 (stmt, 0);
+      connection->name = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      connection->conninfo = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+      connection->created_at = sqlite3_column_int64 (stmt, 3);
+      g_ptr_array_add (list, connection);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (error, self->db, "Cannot list connections");
+      return NULL;
+    }
+  return g_steal_pointer (&list);
+}
+
+gboolean
+vigil_store_connection_remove (VigilStore  *self,
+                               const char  *name,
+                               GError     **error)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (VIGIL_IS_STORE (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  locker = g_mutex_locker_new (&self->lock);
+  if (sqlite3_prepare_v2 (self->db, "DELETE FROM connections WHERE name = ?",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    return set_sqlite_error (error, self->db, "prepare");
+  sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    return set_sqlite_error (error, self->db, "Cannot remove connection");
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_NOT_FOUND, "No connection named '%s'", name);
+      return FALSE;
+    }
+  return TRUE;
 }

@@ -68,4 +68,30 @@ GPtrArray     *vigil_store_policy_list_versions (VigilStore          *self,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VigilPolicyVersion, vigil_policy_version_free)
 
+/* Named upstreams (clients ask for NAME as their dbname). CONNINFO may hold a password:
+ * give it to libpq only; show it through vigil_conninfo_redact(). */
+typedef struct
+{
+  gint64  id;
+  char   *name;
+  char   *conninfo;
+  gint64  created_at;  /* unix seconds */
+} VigilConnection;
+
+void           vigil_connection_free            (VigilConnection     *connection);
+
+/* NAME follows the identity-name rules; CONNINFO must parse (libpq). */
+gboolean       vigil_store_connection_add       (VigilStore          *self,
+                                                 const char          *name,
+                                                 const char          *conninfo,
+                                                 GError             **error);
+/* Ordered by name. Element type: VigilConnection. */
+GPtrArray     *vigil_store_connection_list      (VigilStore          *self,
+                                                 GError             **error);
+gboolean       vigil_store_connection_remove    (VigilStore          *self,
+                                                 const char          *name,
+                                                 GError             **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VigilConnection, vigil_connection_free)
+
 G_END_DECLS

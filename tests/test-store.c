@@ -1,13 +1,17 @@
-/* test-store.c: identities in the SQLite store.
+/* test-store.c: identities and named connections in the SQLite store.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <string.h>
 #include <sys/stat.h>
 
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
+#include <libpq-fe.h>
+
+#include "vigil-conninfo.h"
 #include "vigil-scram.h"
 #include "vigil-store.h"
 
@@ -423,6 +427,191 @@ test_concurrent (Fixture       *fixture,
     g_assert_true (g_hash_table_add (names, ((VigilIdentity *) list->pdata[i])->name));
 }
 
+/* ---- named connections --------------------------------------------------------------- */
+
+#define SECRET "s3cr'et \\pw"
+
+GResource *vigil_data_get_resource (void);
+
+static void
+connection_add_ok (VigilStore *store,
+                   const char *name,
+                   const char *conninfo)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (vigil_store_connection_add (store, name, conninfo, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_connection_add_list_remove (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GPtrArray) after = NULL;
+  g_autoptr(GError) error = NULL;
+  const VigilConnection *first;
+
+  connection_add_ok (fixture->store, "shop", "host=db.internal dbname=shop password=pw");
+  connection_add_ok (fixture->store, "analytics", "postgresql://ro@127.0.0.1:5433/warehouse");
+  g_assert_false (vigil_store_connection_add (fixture->store, "shop", "host=other", &error));
+  g_assert_error (error, VIGIL_ERROR, VIGIL_ERROR_EXISTS);
+  g_clear_error (&error);
+
+  list = vigil_store_connection_list (fixture->store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 2);
+  first = list->pdata[0];
+  g_assert_cmpstr (first->name, ==, "analytics");
+  g_assert_cmpstr (first->conninfo, ==, "postgresql://ro@127.0.0.1:5433/warehouse");
+  g_assert_cmpint (first->created_at, >, 0);
+  /* The engine hands the whole conninfo (password included) to libpq. */
+  g_assert_cmpstr (((VigilConnection *) list->pdata[1])->conninfo, ==,
+                   "host=db.internal dbname=shop password=pw");
+
+  g_assert_true (vigil_store_connection_remove (fixture->store, "shop", &error));
+  g_assert_no_error (error);
+  g_assert_false (vigil_store_connection_remove (fixture->store, "shop", &error));
+  g_assert_error (error, VIGIL_ERROR, VIGIL_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  after = vigil_store_connection_list (fixture->store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (after->len, ==, 1);
+  g_assert_cmpstr (((VigilConnection *) after->pdata[0])->name, ==, "analytics");
+  /* The name is free again. */
+  connection_add_ok (fixture->store, "shop", "host=other dbname=shop");
+}
+
+static void
+test_connection_invalid (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  static const struct { const char *name; const char *conninfo; } cases[] = {
+    { "", "host=x" },
+    { "has space", "host=x" },
+    { "semi;colon", "host=x" },
+    { "x123456789x123456789x123456789x123456789x123456789x123456789xxxx", "host=x" },
+    { "ok", "" },
+    { "ok", "host=x bogus=1" },
+    { "ok", "host='unterminated" },
+    { "ok", "postgresql://[::1" },
+    { "ok", "postgresql://app:hunter2@[::1" },
+  };
+  g_autoptr(GPtrArray) list = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (vigil_store_connection_add (fixture->store, cases[i].name,
+                                                  cases[i].conninfo, &error));
+      g_assert_error (error, VIGIL_ERROR, VIGIL_ERROR_INVALID);
+      g_assert_null (strstr (error->message, "hunter2"));
+      g_test_message ("%s: %s", cases[i].name, error->message);
+    }
+  list = vigil_store_connection_list (fixture->store, NULL);
+  g_assert_nonnull (list);
+  g_assert_cmpuint (list->len, ==, 0);
+}
+
+/* The value libpq reads for KEYWORD from CONNINFO. */
+static char *
+libpq_value (const char *conninfo,
+             const char *keyword)
+{
+  PQconninfoOption *options = PQconninfoParse (conninfo, NULL);
+  char *value = NULL;
+
+  if (options == NULL)
+    g_error ("libpq cannot parse %s", conninfo);
+  for (PQconninfoOption *o = options; o->keyword != NULL; o++)
+    if (g_str_equal (o->keyword, keyword))
+      value = g_strdup (o->val);
+  PQconninfoFree (options);
+  return value;
+}
+
+static void
+test_connection_redact (void)
+{
+  const char *keys[] = { "host", "port", "dbname", "user", "password", "sslmode", NULL };
+  const char *values[] = { "db.internal", "", "my shop", "app", SECRET, "require", NULL };
+  g_autofree char *built = vigil_conninfo_build (keys, values);
+  g_autofree char *password = libpq_value (built, "password");
+  g_autofree char *dbname = libpq_value (built, "dbname");
+  g_autofree char *port = libpq_value (built, "port");
+  g_autofree char *shown = vigil_conninfo_redact (built);
+  g_autofree char *uri = vigil_conninfo_redact ("postgresql://app:hunter2@h:5433/shop");
+  g_autofree char *none = vigil_conninfo_redact ("host=h dbname=shop");
+
+  /* Built as libpq reads it back: quotes, backslashes and spaces survive. */
+  g_assert_cmpstr (password, ==, SECRET);
+  g_assert_cmpstr (dbname, ==, "my shop");
+  g_assert_null (port);
+  g_test_message ("%s", shown);
+  g_assert_null (strstr (shown, "s3cr"));
+  g_assert_nonnull (strstr (shown, "password=" VIGIL_CONNINFO_HIDDEN));
+  g_assert_nonnull (strstr (shown, "host=db.internal"));
+  g_assert_nonnull (strstr (shown, "dbname='my shop'"));
+  g_assert_nonnull (strstr (shown, "sslmode=require"));
+  g_assert_null (strstr (uri, "hunter2"));
+  g_assert_nonnull (strstr (uri, "password=" VIGIL_CONNINFO_HIDDEN));
+  g_assert_nonnull (strstr (uri, "port=5433"));
+  g_assert_null (strstr (none, "password"));
+  /* Unparsable: nothing, not a part of it. */
+  g_assert_null (vigil_conninfo_redact ("host=h password='hunter2"));
+  g_assert_null (vigil_conninfo_redact (NULL));
+}
+
+static void
+run_migration (sqlite3    *db,
+               const char *name)
+{
+  g_autofree char *path = g_strconcat ("/org/vigil/data/sql/", name, NULL);
+  g_autoptr(GBytes) bytes = g_resource_lookup_data (vigil_data_get_resource (), path, 0, NULL);
+  g_autofree char *sql = NULL;
+
+  g_assert_nonnull (bytes);
+  sql = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+}
+
+/* A store from before 0005 whose reserved table has a row: the row survives. */
+static void
+test_connection_migrate (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("vigil-store-XXXXXX", &error);
+  g_autofree char *path = NULL;
+  g_autoptr(VigilStore) store = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  sqlite3 *db = NULL;
+
+  g_assert_no_error (error);
+  path = g_build_filename (dir, "vigil.db", NULL);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  run_migration (db, "0001-identities.sql");
+  run_migration (db, "0002-audit.sql");
+  run_migration (db, "0003-policies.sql");
+  run_migration (db, "0004-approvals.sql");
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 4;"
+                                     "INSERT INTO connections VALUES ('old', 'host=h', 7)",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  store = vigil_store_open (dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (user_version (dir), >=, 5);
+  list = vigil_store_connection_list (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 1);
+  g_assert_cmpstr (((VigilConnection *) list->pdata[0])->name, ==, "old");
+  g_assert_cmpint (((VigilConnection *) list->pdata[0])->created_at, ==, 7);
+  g_clear_object (&store);
+  rm_rf (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -431,6 +620,8 @@ main (int   argc,
 
   g_test_add_func ("/store/open/creates-dir", test_open_creates_dir);
   g_test_add_func ("/store/open/fails", test_open_fails);
+  g_test_add_func ("/store/connection/redact", test_connection_redact);
+  g_test_add_func ("/store/connection/migrate", test_connection_migrate);
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/store/identity/add-lookup", test_add_lookup);
@@ -443,6 +634,8 @@ main (int   argc,
   ADD ("/store/identity/concurrent", test_concurrent);
   ADD ("/store/reopen/idempotent", test_reopen);
   ADD ("/store/reopen/two-stores", test_two_stores_same_dir);
+  ADD ("/store/connection/add-list-remove", test_connection_add_list_remove);
+  ADD ("/store/connection/invalid", test_connection_invalid);
 #undef ADD
 
   return g_test_run ();

@@ -29,7 +29,12 @@
 #include "vigil-demo.h"
 #include "vigil-dry-run-change.h"
 #include "vigil-export-dialog.h"
+#include "vigil-connection-dialog.h"
+#include "vigil-engine-private.h"
+#include "vigil-held-chart.h"
+#include "vigil-identities-view.h"
 #include "vigil-identity-dialog.h"
+#include "vigil-masked-chart.h"
 #include "vigil-live-view.h"
 #include "vigil-overview-view.h"
 #include "vigil-policies-view.h"
@@ -2000,6 +2005,526 @@ test_views_screenshots (void)
   vigil_window_show_view (window, "live");
 }
 
+/* ---- connections, overview charts, the live path under load (issue 6) ----------------- */
+
+#define UI_STORED         "ui-stored"
+#define STRESS_RATE       5000       /* statements per second */
+#define STRESS_SECONDS    10
+#define STRESS_TICK_MS    10
+#define STRESS_FIRST_ID   G_GINT64_CONSTANT (100000000)
+
+static VigilConnectionList *
+connection_list (void)
+{
+  GtkWidget *view = vigil_window_get_view_widget (window, "identities");
+
+  vigil_window_show_view (window, "identities");
+  spin (50);
+  return vigil_identities_view_get_connections (VIGIL_IDENTITIES_VIEW (view));
+}
+
+/* A dialog filled with the fixture's PostgreSQL at PORT (its real one, or a closed one). */
+static VigilConnectionDialog *
+connection_dialog (const char *name,
+                   guint       port)
+{
+  VigilConnectionDialog *dialog = vigil_connection_dialog_new (GTK_WINDOW (window),
+                                                               connection_list ());
+  g_autofree char *port_text = g_strdup_printf ("%u", port);
+
+  vigil_connection_dialog_fill (dialog, name, "127.0.0.1", port_text, VIGIL_TEST_PG_APP_DB,
+                                VIGIL_TEST_PG_APP_ROLE, vigil_test_pg_get_password (pg),
+                                "disable");
+  gtk_window_present (GTK_WINDOW (dialog));
+  return dialog;
+}
+
+static gboolean
+dialog_idle (gpointer dialog)
+{
+  return !vigil_connection_dialog_get_busy (dialog);
+}
+
+static void
+widget_screenshot (GtkWidget  *widget,
+                   const char *name)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *file = NULL;
+  const char *dir = g_getenv ("VIGIL_SCREENSHOT_DIR");
+  int width, height;
+
+  spin (300);
+  width = gtk_widget_get_width (widget);
+  height = gtk_widget_get_height (widget);
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  file = g_strdup_printf ("%s/vigil-%s.png", dir ? dir : ".", name);
+  g_assert_true (gdk_texture_save_to_png (texture, file));
+  g_test_message ("screenshot: %s", file);
+}
+
+static void
+test_connection_test_ok (void)
+{
+  VigilConnectionDialog *dialog;
+  const char *status;
+
+  if (!require_engine ())
+    return;
+  dialog = connection_dialog (UI_STORED, vigil_test_pg_get_port (pg));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "connection.test", NULL));
+  g_assert_true (vigil_connection_dialog_get_busy (dialog));
+  g_assert_true (wait_for (dialog_idle, dialog, 20000));
+  status = vigil_connection_dialog_get_status (dialog);
+  g_test_message ("test: %s", status);
+  g_assert_true (g_str_has_prefix (status, "Connected: PostgreSQL "));
+  g_assert_null (strstr (status, vigil_test_pg_get_password (pg)));
+  widget_screenshot (GTK_WIDGET (dialog), "connection-test-ok");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+static void
+test_connection_test_closed_port (void)
+{
+  g_autoptr(GSocket) probe = NULL;
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+  VigilConnectionDialog *dialog;
+  const char *status;
+  guint port;
+
+  if (!require_engine ())
+    return;
+  /* A port that was just free: bound, then closed, so nothing listens there. */
+  probe = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (probe, any, FALSE, &error));
+  bound = g_socket_get_local_address (probe, &error);
+  g_assert_no_error (error);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_socket_close (probe, NULL);
+
+  dialog = connection_dialog (UI_STORED, port);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "connection.test", NULL));
+  g_assert_true (wait_for (dialog_idle, dialog, 20000));
+  status = vigil_connection_dialog_get_status (dialog);
+  g_test_message ("test: %s", status);
+  /* libpq's own words. */
+  g_assert_nonnull (strstr (status, "Connection refused"));
+  g_assert_false (g_str_has_prefix (status, "Connected"));
+  widget_screenshot (GTK_WIDGET (dialog), "connection-test-refused");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+static gboolean
+connection_listed (gpointer name)
+{
+  GListModel *list = G_LIST_MODEL (connection_list ());
+
+  for (guint i = 0; i < n_items (list); i++)
+    {
+      g_autoptr(VigilConnectionItem) item = g_list_model_get_item (list, i);
+
+      if (g_strcmp0 (vigil_connection_item_get_name (item), name) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+connection_gone (gpointer name)
+{
+  return !connection_listed (name);
+}
+
+/* A login through the application's engine asking for DBNAME, on a worker. */
+static gpointer
+login_thread (gpointer data)
+{
+  Query *query = data;
+  PGconn *conn = PQconnectdb (query->sql);
+
+  query->status = PQstatus (conn) == CONNECTION_OK ? PGRES_COMMAND_OK : PGRES_FATAL_ERROR;
+  query->message = g_strdup (PQerrorMessage (conn));
+  PQfinish (conn);
+  g_atomic_int_set (&query->done, 1);
+  g_main_context_wakeup (NULL);
+  return NULL;
+}
+
+static gboolean
+login_as (const char *dbname)
+{
+  g_autoptr(Query) query = g_new0 (Query, 1);
+
+  query->sql = g_strdup_printf ("host=127.0.0.1 port=%u user=" UI_AGENT " password=%s dbname=%s "
+                                "sslmode=disable connect_timeout=10",
+                                vigil_engine_get_port (vigil_application_get_engine (app)),
+                                agent_token, dbname);
+  query->thread = g_thread_new ("ui-test-login", login_thread, query);
+  g_assert_true (wait_for (query_done, query, 20000));
+  g_test_message ("login to %s: %s", dbname,
+                  query->status == PGRES_COMMAND_OK ? "ok" : query->message);
+  return query->status == PGRES_COMMAND_OK;
+}
+
+/* The GtkSingleSelection under WIDGET whose model is MODEL. */
+static GtkSingleSelection *
+find_single_selection (GtkWidget  *widget,
+                       GListModel *model)
+{
+  if (GTK_IS_COLUMN_VIEW (widget))
+    {
+      GtkSelectionModel *selection = gtk_column_view_get_model (GTK_COLUMN_VIEW (widget));
+
+      if (GTK_IS_SINGLE_SELECTION (selection) &&
+          gtk_single_selection_get_model (GTK_SINGLE_SELECTION (selection)) == model)
+        return GTK_SINGLE_SELECTION (selection);
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkSingleSelection *found = find_single_selection (child, model);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static AdwMessageDialog *
+find_message_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (toplevel) && gtk_widget_get_visible (GTK_WIDGET (toplevel)))
+        return ADW_MESSAGE_DIALOG (toplevel);
+    }
+  return NULL;
+}
+
+static void
+test_connection_save (void)
+{
+  VigilConnectionDialog *dialog;
+  g_autoptr(VigilConnectionItem) item = NULL;
+  g_autoptr(GtkWidget) guard = NULL;
+  GtkWidget *view = vigil_window_get_view_widget (window, "identities");
+  GtkSingleSelection *selection;
+  AdwMessageDialog *confirm;
+  GListModel *list;
+
+  if (!require_engine ())
+    return;
+  g_assert_false (login_as (UI_STORED));
+  dialog = connection_dialog (UI_STORED, vigil_test_pg_get_port (pg));
+  guard = g_object_ref_sink (GTK_WIDGET (dialog));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "connection.save", NULL));
+  g_assert_true (wait_for (connection_listed, (gpointer) UI_STORED, 10000));
+  /* Saved: the dialog closed itself. */
+  g_assert_true (wait_for (dialog_idle, dialog, 5000));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (dialog)));
+
+  list = G_LIST_MODEL (connection_list ());
+  item = g_list_model_get_item (list, 0);
+  g_assert_cmpstr (vigil_connection_item_get_name (item), ==, UI_STORED);
+  g_test_message ("listed: %s", vigil_connection_item_get_conninfo (item));
+  g_assert_nonnull (strstr (vigil_connection_item_get_conninfo (item), "password=********"));
+  g_assert_null (strstr (vigil_connection_item_get_conninfo (item),
+                         vigil_test_pg_get_password (pg)));
+  g_assert_true (text_contains (vigil_window_get_view_widget (window, "identities"), UI_STORED));
+  /* The engine was told: clients reach it by name. */
+  g_assert_true (login_as (UI_STORED));
+  screenshot ("identities-connections");
+
+  /* Remove, as the button does it: select, confirm. */
+  selection = find_single_selection (view, list);
+  g_assert_nonnull (selection);
+  g_assert_true (gtk_selection_model_select_item (GTK_SELECTION_MODEL (selection), 0, TRUE));
+  g_assert_true (gtk_widget_activate_action (view, "connections.remove", NULL));
+  confirm = find_message_dialog ();
+  g_assert_nonnull (confirm);
+  adw_message_dialog_response (confirm, "remove");
+  g_assert_true (wait_for (connection_gone, (gpointer) UI_STORED, 10000));
+  g_assert_false (login_as (UI_STORED));
+}
+
+static gpointer
+find_widget (GtkWidget *widget,
+             GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      gpointer found = find_widget (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  VigilHeldChart *chart;
+  guint           expected;
+} HeldChartProbe;
+
+static gboolean
+held_chart_counts (gpointer data)
+{
+  HeldChartProbe *probe = data;
+
+  return vigil_held_chart_get_total (probe->chart) == probe->expected;
+}
+
+/* Requests made in the last 30 minutes, as the store has them. */
+static guint
+recent_requests (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) all = vigil_approvals_list (queue, FALSE, 2000, &error);
+  gint64 now_min = g_get_real_time () / (60 * G_USEC_PER_SEC);
+  guint n = 0;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < all->len; i++)
+    {
+      const VigilApproval *a = g_ptr_array_index (all, i);
+
+      n += now_min - a->created_us / (60 * G_USEC_PER_SEC) < 30;
+    }
+  return n;
+}
+
+static void
+test_overview_charts (void)
+{
+  GtkWidget *view = vigil_window_get_view_widget (window, "overview");
+  VigilLiveModel *model = vigil_application_get_live_model (app);
+  VigilMaskedChart *masked_chart = find_widget (view, VIGIL_TYPE_MASKED_CHART);
+  VigilHeldChart *held_chart = find_widget (view, VIGIL_TYPE_HELD_CHART);
+  g_autoptr(GPtrArray) records = vigil_demo_make_records (600, 1, g_get_real_time (),
+                                                          20 * 60 * G_USEC_PER_SEC);
+  g_autoptr(VigilApproval) request = vigil_approval_new ();
+  g_autoptr(GError) error = NULL;
+  guint masked = 0;
+  HeldChartProbe probe = { NULL, 0 };
+  AdwStyleManager *style = adw_style_manager_get_default ();
+
+  g_assert_nonnull (masked_chart);
+  g_assert_nonnull (held_chart);
+  vigil_live_model_clear (model);
+  for (guint i = 0; i < records->len; i++)
+    masked += ((VigilAuditRecord *) g_ptr_array_index (records, i))->masked;
+  g_assert_cmpuint (masked, >, 0);
+  vigil_live_model_push_batch (records, model);
+  /* A held statement, filed as the engine files it, waiting for 90 s now. */
+  request->created_us = g_get_real_time () - 90 * G_USEC_PER_SEC;
+  request->identity = g_strdup (UI_AGENT);
+  request->connection = g_strdup ("shop");
+  request->statement = g_strdup ("DELETE FROM sessions");
+  request->class = g_strdup ("delete,unbounded-write");
+  g_assert_true (vigil_approvals_create (queue, request, &error));
+  g_assert_no_error (error);
+
+  vigil_window_show_view (window, "overview");
+  vigil_overview_view_refresh (VIGIL_OVERVIEW_VIEW (view));
+  g_assert_cmpuint (vigil_masked_chart_get_total (masked_chart), ==, masked);
+  probe.chart = held_chart;
+  probe.expected = recent_requests ();
+  g_assert_cmpuint (probe.expected, >, 0);
+  vigil_overview_view_refresh (VIGIL_OVERVIEW_VIEW (view));
+  g_assert_true (wait_for (held_chart_counts, &probe, 10000));
+  g_test_message ("held chart: %u requests, longest wait %.1f s",
+                  vigil_held_chart_get_total (held_chart),
+                  vigil_held_chart_get_longest (held_chart));
+  /* Ours still waits: its wait counts until now. */
+  g_assert_cmpfloat (vigil_held_chart_get_longest (held_chart), >=, 90);
+  screenshot ("overview-charts");
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
+  screenshot ("overview-charts-dark");
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
+  g_assert_true (vigil_approvals_close (queue, request->id, "withdrawn", NULL, &error));
+  g_assert_no_error (error);
+  vigil_window_show_view (window, "live");
+}
+
+/* The flood: STRESS_RATE statements a second through the engine's own event path (each
+ * one arriving, then its outcome), paced every STRESS_TICK_MS. */
+typedef struct
+{
+  VigilEngine *engine;
+  gint64       last_id;
+  gint         done;
+} Flood;
+
+static gpointer
+flood_thread (gpointer data)
+{
+  Flood *flood = data;
+  guint per_tick = STRESS_RATE * STRESS_TICK_MS / 1000;
+  guint ticks = STRESS_SECONDS * 1000 / STRESS_TICK_MS;
+  gint64 start = g_get_monotonic_time ();
+  gint64 next_id = STRESS_FIRST_ID;
+
+  for (guint t = 0; t < ticks; t++)
+    {
+      g_autoptr(GPtrArray) batch = vigil_demo_make_records (per_tick, next_id,
+                                                            g_get_real_time (), 0);
+      gint64 due = start + (gint64) (t + 1) * STRESS_TICK_MS * 1000;
+
+      for (guint i = 0; i < batch->len; i++)
+        {
+          VigilAuditRecord *outcome = g_ptr_array_index (batch, i);
+          VigilAuditRecord arrival = *outcome;
+
+          arrival.rows = -1;
+          arrival.duration_us = -1;
+          arrival.masked = 0;
+          arrival.error_sqlstate = NULL;
+          arrival.error_message = NULL;
+          _vigil_engine_emit_event (flood->engine, &arrival);
+          _vigil_engine_emit_event (flood->engine, outcome);
+        }
+      next_id += per_tick;
+      if (due > g_get_monotonic_time ())
+        g_usleep (due - g_get_monotonic_time ());
+    }
+  flood->last_id = next_id - 1;
+  g_atomic_int_set (&flood->done, 1);
+  return NULL;
+}
+
+typedef struct
+{
+  guint  frames[STRESS_SECONDS + 5];
+  gint64 start;
+  gint64 last_probe;
+  gint64 longest_gap;
+} FrameCount;
+
+static gboolean
+frame_tick_cb (GtkWidget     *widget,
+               GdkFrameClock *clock,
+               gpointer       data)
+{
+  FrameCount *count = data;
+  gint64 second = (g_get_monotonic_time () - count->start) / G_USEC_PER_SEC;
+
+  if (second >= 0 && second < (gint64) G_N_ELEMENTS (count->frames))
+    count->frames[second]++;
+  return G_SOURCE_CONTINUE;
+}
+
+/* Every 5 ms, if the main loop lets it: the longest gap is the longest stall. */
+static gboolean
+stall_probe_cb (gpointer data)
+{
+  FrameCount *count = data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (count->last_probe > 0)
+    count->longest_gap = MAX (count->longest_gap, now - count->last_probe);
+  count->last_probe = now;
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+model_has (gpointer id)
+{
+  GListModel *model = G_LIST_MODEL (vigil_application_get_live_model (app));
+  guint n = n_items (model);
+  g_autoptr(VigilLiveRecord) newest = n > 0 ? g_list_model_get_item (model, n - 1) : NULL;
+
+  return newest != NULL && vigil_live_record_get_id (newest) == *(gint64 *) id;
+}
+
+static void
+test_stress_live (void)
+{
+  VigilLiveModel *model = vigil_application_get_live_model (app);
+  GListModel *shown = vigil_live_view_get_shown (live_view ());
+  VigilLiveStats *stats = vigil_live_model_get_stats (model);
+  Flood flood = { vigil_application_get_engine (app), 0, 0 };
+  FrameCount count = { { 0 }, 0, 0, 0 };
+  g_autoptr(VigilLiveRecord) newest = NULL;
+  g_autoptr(VigilLiveRecord) newest_shown = NULL;
+  guint64 seen_before, allowed_before, total_after = 0, total_before = 0;
+  guint expected = STRESS_RATE * STRESS_SECONDS;
+  GThread *thread;
+  guint tick, probe;
+  double seconds;
+
+  if (!require_engine ())
+    return;
+  vigil_window_show_view (window, "live");
+  vigil_live_view_set_filter (live_view (), NULL, NULL, NULL);
+  vigil_live_model_set_paused (model, FALSE);
+  spin (200);
+  seen_before = vigil_live_model_get_n_seen (model);
+  allowed_before = vigil_live_stats_get_total (stats, VIGIL_LIVE_ALLOWED);
+  for (guint d = 0; d < VIGIL_LIVE_N_DECISIONS; d++)
+    total_before += vigil_live_stats_get_total (stats, d);
+
+  count.start = g_get_monotonic_time ();
+  tick = gtk_widget_add_tick_callback (GTK_WIDGET (live_view ()), frame_tick_cb, &count, NULL);
+  probe = g_timeout_add (5, stall_probe_cb, &count);
+  thread = g_thread_new ("ui-test-flood", flood_thread, &flood);
+  while (!g_atomic_int_get (&flood.done))
+    g_main_context_iteration (NULL, TRUE);
+  g_thread_join (thread);
+  /* The last frame's batch. */
+  g_assert_true (wait_for (model_has, &flood.last_id, 10000));
+  seconds = (g_get_monotonic_time () - count.start) / (double) G_USEC_PER_SEC;
+  gtk_widget_remove_tick_callback (GTK_WIDGET (live_view ()), tick);
+  g_source_remove (probe);
+
+  {
+    guint frames = 0;
+
+    for (guint i = 0; i < STRESS_SECONDS; i++)
+      frames += count.frames[i];
+    g_test_message ("flood: %u statements in %.1f s; %.1f frames/s; longest main-loop stall "
+                    "%" G_GINT64_FORMAT " ms", expected, seconds, frames / (double) STRESS_SECONDS,
+                    count.longest_gap / 1000);
+  }
+  /* The frame clock kept ticking through every second of the flood. */
+  for (guint i = 0; i < STRESS_SECONDS; i++)
+    {
+      g_test_message ("second %u: %u frames", i, count.frames[i]);
+      g_assert_cmpuint (count.frames[i], >, 0);
+    }
+  /* Every statement reached the model, once (its outcome merged into its row). */
+  g_assert_cmpuint (vigil_live_model_get_n_seen (model) - seen_before, ==, expected);
+  for (guint d = 0; d < VIGIL_LIVE_N_DECISIONS; d++)
+    total_after += vigil_live_stats_get_total (stats, d);
+  g_assert_cmpuint (total_after - total_before, ==, expected);
+  g_assert_cmpuint (vigil_live_stats_get_total (stats, VIGIL_LIVE_ALLOWED), >, allowed_before);
+  /* Capped at the newest N, and the newest is the last one pushed, in the view too. */
+  g_assert_cmpuint (n_items (G_LIST_MODEL (model)), ==, vigil_live_model_get_max_items (model));
+  newest = g_list_model_get_item (G_LIST_MODEL (model), n_items (G_LIST_MODEL (model)) - 1);
+  g_assert_cmpint (vigil_live_record_get_id (newest), ==, flood.last_id);
+  g_assert_true (vigil_live_record_is_finished (newest));
+  newest_shown = g_list_model_get_item (shown, n_items (shown) - 1);
+  g_assert_true (newest_shown == newest);
+  screenshot ("live-stress");
+}
+
 /* The throwaway PostgreSQL the engine fronts; without one the engine cases skip. */
 static void
 start_postgres (void)
@@ -2105,6 +2630,12 @@ main (int    argc,
   g_test_add_func ("/ui/policies/editor-invalid", test_policy_editor_invalid);
   g_test_add_func ("/ui/policies/dry-run", test_policy_dry_run);
   g_test_add_func ("/ui/policies/dry-run-10000", test_policy_dry_run_full);
+  /* Connections, overview charts and the live path under load (issue 6). */
+  g_test_add_func ("/ui/connections/test-ok", test_connection_test_ok);
+  g_test_add_func ("/ui/connections/test-closed-port", test_connection_test_closed_port);
+  g_test_add_func ("/ui/connections/save", test_connection_save);
+  g_test_add_func ("/ui/overview/charts", test_overview_charts);
+  g_test_add_func ("/ui/stress/live-5000", test_stress_live);
   ret = g_test_run ();
 
   gtk_window_destroy (GTK_WINDOW (window));
