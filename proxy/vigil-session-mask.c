@@ -73,31 +73,58 @@ is_text_like (guint32  oid,
     }
 }
 
+/* '*' and '?' (one character), ignoring ASCII case, without allocating: this runs for
+ * every column of every result. PATTERN is LEN bytes. */
 static gboolean
 glob_part_matches (const char *pattern,
+                   gsize       len,
                    const char *name)
 {
-  g_autofree char *lower = g_ascii_strdown (name, -1);
+  const char *star_n = NULL;
+  gsize star_p = G_MAXSIZE;
+  gsize p = 0;
+  const char *n = name;
 
-  return g_pattern_match_simple (pattern, lower);
+  while (*n != '\0')
+    {
+      if (p < len && pattern[p] == '?')
+        p++, n = g_utf8_next_char (n);
+      else if (p < len && pattern[p] != '*' && g_ascii_tolower (pattern[p]) == g_ascii_tolower (*n))
+        p++, n++;
+      else if (p < len && pattern[p] == '*')
+        star_p = p++, star_n = n;
+      else if (star_p != G_MAXSIZE)
+        p = star_p + 1, n = star_n = g_utf8_next_char (star_n);
+      else
+        return FALSE;
+    }
+  while (p < len && pattern[p] == '*')
+    p++;
+  return p == len;
 }
 
+/* GLOB is column, table.column or schema.table.column. */
 static gboolean
 column_glob_matches (const char *glob,
                      const char *schema,
                      const char *table,
                      const char *column)
 {
-  g_autofree char *lower = g_ascii_strdown (glob, -1);
-  g_auto(GStrv) parts = g_strsplit (lower, ".", -1);
   const char *names[] = { schema, table, column };
-  guint n = g_strv_length (parts);
+  guint n = 1;
 
-  if (n == 0 || n > 3)
+  for (const char *c = glob; *c != '\0'; c++)
+    n += *c == '.';
+  if (n > 3)
     return FALSE;
-  for (guint i = 0; i < n; i++)
-    if (!glob_part_matches (parts[i], names[3 - n + i]))
-      return FALSE;
+  for (guint i = 3 - n; i < 3; i++)
+    {
+      gsize len = strcspn (glob, ".");
+
+      if (!glob_part_matches (glob, len, names[i] != NULL ? names[i] : ""))
+        return FALSE;
+      glob += len + (glob[len] == '.');
+    }
   return TRUE;
 }
 

@@ -263,16 +263,21 @@ fill_buffer (VigilStream *stream,
              gboolean    *readable,
              gboolean    *eof)
 {
-  gsize n = 0;
+  gsize n = 0, space;
   VigilIoStatus st;
 
   *eof = FALSE;
   if (vigil_buffer_space (buf) < 4096)
     vigil_buffer_reserve (buf, MAX (vigil_buffer_len (buf) + 4096, buf->cap));
-  st = vigil_stream_read (stream, vigil_buffer_tail (buf), vigil_buffer_space (buf), &n);
+  space = vigil_buffer_space (buf);
+  st = vigil_stream_read (stream, vigil_buffer_tail (buf), space, &n);
   if (st == VIGIL_IO_OK)
     {
       vigil_buffer_commit (buf, n);
+      /* A short read drained the socket: asking again would only say EAGAIN. The poll
+       * reports whatever arrives next; TLS keeps what it decrypted (has_pending). */
+      if (n < space && !vigil_stream_has_pending (stream))
+        *readable = FALSE;
       return TRUE;
     }
   if (st == VIGIL_IO_WANT_READ || st == VIGIL_IO_WANT_WRITE)
@@ -750,6 +755,10 @@ vigil_session_start (VigilSession *self)
   source->session = self;
   self->source = (GSource *) source;
   g_source_set_static_name (self->source, "vigil-session");
+  /* GLib blocks a source while it dispatches by taking its fds out of the poll set and
+   * putting them back, each a wake-up of the context (a syscall, and an extra poll round):
+   * four per dispatch. The pump never iterates the context it runs in. */
+  g_source_set_can_recurse (self->source, TRUE);
   self->client_tag = g_source_add_unix_fd (self->source, vigil_stream_get_fd (self->client),
                                            G_IO_IN);
   self->client_cond = G_IO_IN;
