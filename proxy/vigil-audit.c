@@ -41,7 +41,7 @@
 
 #define BATCH_EAGER           256   /* commit at once with this many waiting */
 #define BATCH_MAX             4096
-#define LINGER_US             (2 * G_TIME_SPAN_MILLISECOND)
+#define LINGER_US             (10 * G_TIME_SPAN_MILLISECOND)
 #define RETRY_DELAY_US        (100 * G_TIME_SPAN_MILLISECOND)
 #define BUSY_TIMEOUT_MS       5000
 #define HEAD_FILE_INTERVAL_US (100 * G_TIME_SPAN_MILLISECOND)
