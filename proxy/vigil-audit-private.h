@@ -145,6 +145,50 @@ gboolean           _vigil_audit_journal_replay   (const char             *data_d
                                                   gpointer                user_data,
                                                   GError                **error);
 
+/* The audit tables through one connection (vigil-audit-db.c). */
+typedef struct
+{
+  sqlite3      *db;
+  sqlite3_stmt *insert;
+  sqlite3_stmt *update_checkpoint;
+  sqlite3_stmt *select_head;
+} VigilAuditDb;
+
+/* Appends after the head HEAD_ID/HEAD_HASH inside a transaction, updating them. */
+typedef gboolean (*VigilAuditDbInsertFunc) (VigilAuditDb  *store,
+                                            gpointer       data,
+                                            gint64        *head_id,
+                                            char          *head_hash,
+                                            GError       **error);
+
+gboolean _vigil_audit_db_open        (VigilAuditDb            *store,
+                                      const char              *data_dir,
+                                      gboolean                 synchronous_full,
+                                      GError                 **error);
+void     _vigil_audit_db_close       (VigilAuditDb            *store);
+/* ENTRY must continue the head (an entry the database already has is skipped). */
+gboolean _vigil_audit_db_append      (VigilAuditDb            *store,
+                                      const VigilAuditEntry   *entry,
+                                      const char              *prev_hex,
+                                      const char              *hash_hex,
+                                      gint64                  *head_id,
+                                      char                    *head_hash,
+                                      GError                 **error);
+/* One write transaction: FUNC appends, the checkpoint follows; the head after it. */
+gboolean _vigil_audit_db_transaction (VigilAuditDb            *store,
+                                      VigilAuditDbInsertFunc   func,
+                                      gpointer                 data,
+                                      gint64                  *out_head_id,
+                                      char                    *out_head_hash,
+                                      GError                 **error);
+/* Replays DATA_DIR's journal: what a crash left only there. */
+gboolean _vigil_audit_db_recover     (VigilAuditDb            *store,
+                                      const char              *data_dir,
+                                      gint64                  *out_head_id,
+                                      char                    *out_head_hash,
+                                      guint64                 *out_replayed,
+                                      GError                 **error);
+
 /* Test hooks. */
 VigilAudit *_vigil_audit_new_full         (const char  *data_dir,
                                            gboolean     synchronous_full,

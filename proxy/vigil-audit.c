@@ -58,15 +58,6 @@ typedef struct
   guint8  encoded[];
 } Item;
 
-/* The audit tables through one connection. */
-typedef struct
-{
-  sqlite3      *db;
-  sqlite3_stmt *insert;
-  sqlite3_stmt *update_checkpoint;
-  sqlite3_stmt *select_head;
-} AuditDb;
-
 struct _VigilAudit
 {
   GObject            parent_instance;
@@ -76,7 +67,7 @@ struct _VigilAudit
   GThread           *thread;
 
   /* writer thread only */
-  AuditDb            store;
+  VigilAuditDb            store;
   int                applied_busy_timeout;
   gint64             head_entries;   /* the database's head as last committed */
   char               head_hash[VIGIL_AUDIT_HEX_LEN + 1];
@@ -119,26 +110,6 @@ item_free (Item *item)
   g_free (item);
 }
 
-static gboolean
-set_db_error (GError     **error,
-              sqlite3     *db,
-              const char  *what)
-{
-  g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_STORE, "Cannot write the audit log (%s): %s",
-               what, sqlite3_errmsg (db));
-  return FALSE;
-}
-
-static gboolean
-exec_sql (sqlite3     *db,
-          const char  *sql,
-          GError     **error)
-{
-  if (sqlite3_exec (db, sql, NULL, NULL, NULL) == SQLITE_OK)
-    return TRUE;
-  return set_db_error (error, db, sql);
-}
-
 static void
 entry_clear (VigilAuditEntry *entry,
              const char      *kind)
@@ -173,150 +144,8 @@ entry_from_record (VigilAuditEntry        *entry,
   _vigil_audit_value_set_text (&entry->v[VIGIL_AUDIT_FIELD_APPROVER], r->approver);
 }
 
-/* Binds the entry exactly as it was hashed, so the row re-encodes to the same bytes. */
-static void
-bind_entry (sqlite3_stmt          *stmt,
-            const VigilAuditEntry *entry,
-            const char            *prev_hash,
-            const char            *hash)
-{
-  sqlite3_reset (stmt);
-  sqlite3_clear_bindings (stmt);
-  for (int i = 0; i < VIGIL_AUDIT_N_FIELDS; i++)
-    {
-      const VigilAuditValue *value = &entry->v[i];
-
-      if (value->type == 'I')
-        sqlite3_bind_int64 (stmt, i + 1, value->i);
-      else if (value->type == 'T')
-        sqlite3_bind_text (stmt, i + 1, (const char *) value->data, (int) value->len,
-                           SQLITE_STATIC);
-      else
-        sqlite3_bind_null (stmt, i + 1);
-    }
-  sqlite3_bind_text (stmt, VIGIL_AUDIT_N_FIELDS + 1, prev_hash, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, VIGIL_AUDIT_N_FIELDS + 2, hash, -1, SQLITE_STATIC);
-}
-
-/* ---- the database ------------------------------------------------------------------- */
-
 static gboolean
-read_head (AuditDb     *store,
-           gint64      *out_id,
-           char        *out_hash,
-           GError     **error)
-{
-  int rc;
-
-  sqlite3_reset (store->select_head);
-  rc = sqlite3_step (store->select_head);
-  *out_id = 0;
-  g_strlcpy (out_hash, VIGIL_AUDIT_GENESIS_HEX, VIGIL_AUDIT_HEX_LEN + 1);
-  if (rc == SQLITE_ROW)
-    {
-      *out_id = sqlite3_column_int64 (store->select_head, 0);
-      g_strlcpy (out_hash, (const char *) sqlite3_column_text (store->select_head, 1),
-                 VIGIL_AUDIT_HEX_LEN + 1);
-    }
-  sqlite3_reset (store->select_head);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return set_db_error (error, store->db, "reading the head");
-  return TRUE;
-}
-
-/* Appends ENTRY after the head HEAD_ID/HEAD_HASH, which it must continue; an entry the
- * database already has (another process replayed the journal) is skipped. */
-static gboolean
-insert_entry (AuditDb               *store,
-              const VigilAuditEntry *entry,
-              const char            *prev_hex,
-              const char            *hash_hex,
-              gint64                *head_id,
-              char                  *head_hash,
-              GError               **error)
-{
-  gint64 id = entry->v[VIGIL_AUDIT_FIELD_ID].i;
-  int rc;
-
-  if (id <= *head_id)
-    return TRUE;
-  if (id != *head_id + 1 || strcmp (prev_hex, head_hash) != 0)
-    {
-      g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_STORE,
-                   "Cannot write the audit log: entry %" G_GINT64_FORMAT " does not continue "
-                   "its head (entry %" G_GINT64_FORMAT "); is another process writing it?",
-                   id, *head_id);
-      return FALSE;
-    }
-  bind_entry (store->insert, entry, prev_hex, hash_hex);
-  rc = sqlite3_step (store->insert);
-  sqlite3_reset (store->insert);
-  if (rc != SQLITE_DONE)
-    return set_db_error (error, store->db, "insert");
-  *head_id = id;
-  memcpy (head_hash, hash_hex, VIGIL_AUDIT_HEX_LEN + 1);
-  return TRUE;
-}
-
-static gboolean
-update_checkpoint (AuditDb     *store,
-                   gint64       entries,
-                   const char  *hash,
-                   GError     **error)
-{
-  int rc;
-
-  sqlite3_reset (store->update_checkpoint);
-  sqlite3_bind_int64 (store->update_checkpoint, 1, entries);
-  sqlite3_bind_text (store->update_checkpoint, 2, hash, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (store->update_checkpoint, 3, g_get_real_time ());
-  rc = sqlite3_step (store->update_checkpoint);
-  sqlite3_reset (store->update_checkpoint);
-  if (rc != SQLITE_DONE || sqlite3_changes (store->db) != 1)
-    return set_db_error (error, store->db, "checkpoint");
-  return TRUE;
-}
-
-typedef gboolean (*InsertFunc) (AuditDb  *store,
-                                gpointer  data,
-                                gint64   *head_id,
-                                char     *head_hash,
-                                GError  **error);
-
-/* One write transaction: FUNC appends after the head, the checkpoint follows. */
-static gboolean
-in_transaction (AuditDb     *store,
-                InsertFunc   func,
-                gpointer     data,
-                gint64      *out_head_id,
-                char        *out_head_hash,
-                GError     **error)
-{
-  char head_hash[VIGIL_AUDIT_HEX_LEN + 1];
-  gint64 head_id = 0;
-  gint64 before;
-
-  if (!exec_sql (store->db, "BEGIN IMMEDIATE", error))
-    return FALSE;
-  if (!read_head (store, &head_id, head_hash, error))
-    goto failed;
-  before = head_id;
-  if (!func (store, data, &head_id, head_hash, error)
-      || (head_id != before && !update_checkpoint (store, head_id, head_hash, error))
-      || !exec_sql (store->db, "COMMIT", error))
-    goto failed;
-  *out_head_id = head_id;
-  memcpy (out_head_hash, head_hash, sizeof head_hash);
-  return TRUE;
-
-failed:
-  if (!sqlite3_get_autocommit (store->db))
-    sqlite3_exec (store->db, "ROLLBACK", NULL, NULL, NULL);
-  return FALSE;
-}
-
-static gboolean
-insert_items (AuditDb    *store,
+insert_items (VigilAuditDb    *store,
               gpointer    data,
               gint64     *head_id,
               char       *head_hash,
@@ -331,140 +160,10 @@ insert_items (AuditDb    *store,
 
       if (!_vigil_audit_entry_decode (item->encoded, item->len, &entry))
         g_error ("The audit writer cannot read back entry %" G_GINT64_FORMAT, item->id);
-      if (!insert_entry (store, &entry, item->prev_hex, item->hash_hex, head_id, head_hash,
+      if (!_vigil_audit_db_append (store, &entry, item->prev_hex, item->hash_hex, head_id, head_hash,
                          error))
         return FALSE;
     }
-  return TRUE;
-}
-
-typedef struct
-{
-  AuditDb *store;
-  gint64  *head_id;
-  char    *head_hash;
-  guint64  replayed;
-} Replay;
-
-static gboolean
-replay_entry_cb (const VigilAuditEntry  *entry,
-                 const char             *prev_hex,
-                 const char             *hash_hex,
-                 gpointer                user_data,
-                 GError                **error)
-{
-  Replay *replay = user_data;
-  gint64 before = *replay->head_id;
-
-  if (!insert_entry (replay->store, entry, prev_hex, hash_hex, replay->head_id,
-                     replay->head_hash, error))
-    return FALSE;
-  replay->replayed += *replay->head_id != before;
-  return TRUE;
-}
-
-typedef struct
-{
-  const char *data_dir;
-  guint64     replayed;
-} ReplayRequest;
-
-static gboolean
-insert_journal (AuditDb    *store,
-                gpointer    data,
-                gint64     *head_id,
-                char       *head_hash,
-                GError    **error)
-{
-  ReplayRequest *request = data;
-  Replay replay = { store, head_id, head_hash, 0 };
-
-  if (!_vigil_audit_journal_replay (request->data_dir, replay_entry_cb, &replay, error))
-    return FALSE;
-  request->replayed = replay.replayed;
-  return TRUE;
-}
-
-static sqlite3 *
-open_db (const char  *path,
-         gboolean     synchronous_full,
-         GError     **error)
-{
-  sqlite3 *db = NULL;
-
-  if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL)
-      != SQLITE_OK)
-    {
-      g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_STORE, "Cannot open %s: %s", path,
-                   db != NULL ? sqlite3_errmsg (db) : "out of memory");
-      sqlite3_close (db);
-      return NULL;
-    }
-  sqlite3_extended_result_codes (db, 1);
-  sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
-  if (!exec_sql (db, "PRAGMA journal_mode = WAL", error)
-      || !exec_sql (db, synchronous_full ? "PRAGMA synchronous = FULL"
-                                         : "PRAGMA synchronous = NORMAL", error))
-    {
-      sqlite3_close (db);
-      return NULL;
-    }
-  return db;
-}
-
-static void
-audit_db_close (AuditDb *store)
-{
-  g_clear_pointer (&store->insert, sqlite3_finalize);
-  g_clear_pointer (&store->update_checkpoint, sqlite3_finalize);
-  g_clear_pointer (&store->select_head, sqlite3_finalize);
-  g_clear_pointer (&store->db, sqlite3_close);
-}
-
-static gboolean
-audit_db_open (AuditDb     *store,
-               const char  *data_dir,
-               gboolean     synchronous_full,
-               GError     **error)
-{
-  g_autofree char *path = g_build_filename (data_dir, VIGIL_AUDIT_DB_NAME, NULL);
-  const char *insert = "INSERT INTO audit_log (" VIGIL_AUDIT_CONTENT_COLUMNS
-                       ", prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-
-  if ((store->db = open_db (path, synchronous_full, error)) == NULL)
-    return FALSE;
-  if (sqlite3_prepare_v3 (store->db, insert, -1, SQLITE_PREPARE_PERSISTENT, &store->insert, NULL)
-      != SQLITE_OK
-      || sqlite3_prepare_v3 (store->db, "UPDATE audit_checkpoint SET entries = ?,"
-                             " head_hash = ?, updated_us = ? WHERE id = 1", -1,
-                             SQLITE_PREPARE_PERSISTENT, &store->update_checkpoint, NULL) != SQLITE_OK
-      || sqlite3_prepare_v3 (store->db, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
-                             -1, SQLITE_PREPARE_PERSISTENT, &store->select_head, NULL) != SQLITE_OK)
-    {
-      g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_STORE,
-                   "The audit tables are missing (open the store first): %s",
-                   sqlite3_errmsg (store->db));
-      audit_db_close (store);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* Replays the journal into the database: what a crash left only in the journal. */
-static gboolean
-recover (AuditDb     *store,
-         const char  *data_dir,
-         gint64      *out_head_id,
-         char        *out_head_hash,
-         guint64     *out_replayed,
-         GError     **error)
-{
-  ReplayRequest request = { data_dir, 0 };
-
-  if (!in_transaction (store, insert_journal, &request, out_head_id, out_head_hash, error))
-    return FALSE;
-  if (out_replayed != NULL)
-    *out_replayed = request.replayed;
   return TRUE;
 }
 
@@ -634,7 +333,7 @@ write_batch (VigilAudit  *self,
 
   flush_journal (self);
   apply_busy_timeout (self);
-  if (!in_transaction (&self->store, insert_items, items, &self->head_entries, self->head_hash,
+  if (!_vigil_audit_db_transaction (&self->store, insert_items, items, &self->head_entries, self->head_hash,
                        error))
     return FALSE;
   g_mutex_lock (&self->lock);
@@ -831,9 +530,9 @@ open_chain (VigilAudit  *self,
 {
   guint64 replayed = 0;
 
-  if (!audit_db_open (&self->store, self->data_dir, synchronous_full, error)
+  if (!_vigil_audit_db_open (&self->store, self->data_dir, synchronous_full, error)
       || !open_journal (self, error)
-      || !recover (&self->store, self->data_dir, &self->head_entries, self->head_hash,
+      || !_vigil_audit_db_recover (&self->store, self->data_dir, &self->head_entries, self->head_hash,
                    &replayed, error)
       || !check_head_file (self, error)
       || !_vigil_audit_journal_reset (self->journal, error))
@@ -876,7 +575,7 @@ vigil_audit_finalize (GObject *object)
                "it is opened again", self->pending.length);
   g_queue_clear_full (&self->pending, (GDestroyNotify) item_free);
   g_clear_error (&self->failure);
-  audit_db_close (&self->store);
+  _vigil_audit_db_close (&self->store);
   g_clear_pointer (&self->journal, _vigil_audit_journal_free);
   g_clear_pointer (&self->unwritten, g_byte_array_unref);
   g_clear_pointer (&self->scratch, g_byte_array_unref);
@@ -955,16 +654,16 @@ vigil_audit_recover (const char  *data_dir,
                      guint64     *out_replayed,
                      GError     **error)
 {
-  AuditDb store = { NULL, };
+  VigilAuditDb store = { NULL, };
   char head_hash[VIGIL_AUDIT_HEX_LEN + 1];
   gint64 head_id = 0;
   gboolean ok;
 
   g_return_val_if_fail (data_dir != NULL, FALSE);
 
-  ok = audit_db_open (&store, data_dir, FALSE, error)
-       && recover (&store, data_dir, &head_id, head_hash, out_replayed, error);
-  audit_db_close (&store);
+  ok = _vigil_audit_db_open (&store, data_dir, FALSE, error)
+       && _vigil_audit_db_recover (&store, data_dir, &head_id, head_hash, out_replayed, error);
+  _vigil_audit_db_close (&store);
   return ok;
 }
 
