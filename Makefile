@@ -47,6 +47,9 @@ check-asan: deps
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  VIGIL_TEST_TIMEOUT_SCALE=3 meson test -C $(ASAN_BUILDDIR) --print-errorlogs --num-processes 2 --timeout-multiplier 3
 
+# The pgbench table, then the other figures (masked SELECT, audit, classification, RSS).
+# Sizes come from the environment or the command line (BENCH_SECONDS, BENCH_ROUNDS,
+# BENCH_OTHER, ...: bench/README.md).
 bench: build
 	./bench/pgbench-compare.sh $(BUILDDIR)
 

@@ -94,7 +94,9 @@ main (int   argc,
                                         committed_cb, &bench);
           bench.appended++;
         }
-      g_main_context_iteration (NULL, TRUE);
+      /* The callbacks run at once when this thread owns the default context. */
+      if (bench.committed < bench.appended)
+        g_main_context_iteration (NULL, TRUE);
     }
   vigil_audit_flush (bench.audit);
   printf ("generated %u entries in %.2f s\n", statements * 2,

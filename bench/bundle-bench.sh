@@ -7,18 +7,22 @@
 # outcomes, written by the real audit writer through bench/bundle-bench), then times
 # `vigilctl audit export` of the whole log, `vigilctl audit verify-bundle` of it, and
 # `verify-bundle --continues` against an export of the first half. BENCH_KEEP=1 keeps the
-# directory.
+# directory (so does a failure).
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
 set -euo pipefail
 
 build=${1:-_build}
 entries=${2:-1000000}
 here=$(cd "$(dirname "$0")/.." && pwd)
 case $build in /*) ;; *) build=$here/$build ;; esac
+# shellcheck source=bench/lib.sh
+. "$here/bench/lib.sh"
 
 meson compile -C "$build" vigilctl bundle-bench >/dev/null
 vigilctl=$build/app/vigilctl
-work=$(mktemp -d "${TMPDIR:-/tmp}/vigil-bundle-bench-XXXXXX")
-[ "${BENCH_KEEP:-0}" = 1 ] || trap 'rm -rf "$work"' EXIT
+bench_init vigil-bundle-bench
+work=$TMP
 data=$work/data
 
 timed() {  # LABEL COMMAND...: prints wall and CPU seconds and peak RSS

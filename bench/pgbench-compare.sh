@@ -1,106 +1,34 @@
 #!/usr/bin/env bash
-# pgbench-compare.sh: pgbench -S through a direct connection, PgBouncer and Vigil, in one run.
+# pgbench-compare.sh: pgbench -S through a direct connection, PgBouncer and Vigil, in one run,
+# then the other figures (masked SELECT, audit, classification, RSS; figures.sh).
 #
 # Usage: bench/pgbench-compare.sh [BUILDDIR]
 #
-# Environment:
+# Environment (README.md has them all):
 #   BENCH_SECONDS  seconds per pgbench run (10)      BENCH_ROUNDS  rounds (3)
 #   BENCH_SCALE    pgbench -i scale factor (10)      BENCH_KEEP=1  keep the temp dir
 #   VIGIL_SKIP=1   leave Vigil out                   PGBIN         PostgreSQL binaries
+#   BENCH_OTHER    other figures: 1 all (default), 0 none, or some of "mask audit classify rss"
+#   BENCH_ROWS, BENCH_AUDIT_SECONDS, BENCH_CLASSIFY_ITERATIONS, BENCH_IDLE, BENCH_STREAM_MB
+#                  their sizes (1000000 rows, 3 s, 2000 statements, 200 connections, 1000 MB)
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 set -euo pipefail
 
 BUILDDIR=${1:-_build}
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 BENCH_SECONDS=${BENCH_SECONDS:-10}
 BENCH_ROUNDS=${BENCH_ROUNDS:-3}
 BENCH_SCALE=${BENCH_SCALE:-10}
 VIGIL_SKIP=${VIGIL_SKIP:-0}
-VIGILCTL=$BUILDDIR/app/vigilctl
-
-# Same path for every target: TCP on loopback, no TLS, nothing from the caller's libpq setup.
-unset PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGSERVICE PGOPTIONS PGPASSFILE
-export PGSSLMODE=disable PGCONNECT_TIMEOUT=10
-
-TMP=""
-VIGIL_PID=""
 BOUNCER_PID=""
-PG_STARTED=0
 
-log () { printf 'bench: %s\n' "$*" >&2; }
-die () { log "$*"; exit 2; }
+here=$(dirname "$0")
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
+# shellcheck source=bench/figures.sh
+. "$here/figures.sh"
 
-# PostgreSQL and PgBouncer refuse to run as root: run them as nobody then. setpriv execs,
-# so "${AS_OWNER[@]}" cmd & leaves the command's own pid in $!.
-AS_OWNER=()
-if [ "$(id -u)" = 0 ]; then
-  AS_OWNER=(setpriv "--reuid=$(id -u nobody)" "--regid=$(id -g nobody)" --clear-groups --)
-fi
-as_owner () { "${AS_OWNER[@]}" "$@"; }
-
-cleanup () {
-  local rc=$?
-  trap - EXIT INT TERM
-  if [ -n "$VIGIL_PID" ]; then kill "$VIGIL_PID" 2>/dev/null || true; wait "$VIGIL_PID" 2>/dev/null || true; fi
-  if [ -n "$BOUNCER_PID" ]; then kill "$BOUNCER_PID" 2>/dev/null || true; wait "$BOUNCER_PID" 2>/dev/null || true; fi
-  if [ "$PG_STARTED" = 1 ]; then
-    as_owner "$PGBIN/pg_ctl" -D "$TMP/pg" -m immediate -w stop >/dev/null 2>&1 || true
-  fi
-  if [ -n "$TMP" ]; then
-    if [ "${BENCH_KEEP:-0}" = 1 ] || [ "$rc" != 0 ]; then log "logs kept in $TMP"; else rm -rf "$TMP"; fi
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-port_in_use () { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-free_port () {
-  local p
-  for _ in $(seq 1 100); do
-    p=$(( (RANDOM % 20000) + 30000 ))
-    if ! port_in_use "$p" && [ "$p" != "${1:-}" ]; then echo "$p"; return 0; fi
-  done
-  die "no free port found"
-}
-
-wait_port () {
-  for _ in $(seq 1 100); do
-    port_in_use "$1" && return 0
-    sleep 0.1
-  done
-  die "nothing listens on 127.0.0.1:$1 (see $2)"
-}
-
-start_postgres () {
-  PG_PORT=$(free_port)
-  log "PostgreSQL on 127.0.0.1:$PG_PORT"
-  as_owner "$PGBIN/initdb" -D "$TMP/pg" -U postgres -E UTF8 --locale=C --no-sync \
-    --auth-local=trust --auth-host=scram-sha-256 >"$TMP/initdb.log" 2>&1 \
-    || die "initdb failed (see $TMP/initdb.log)"
-  cat >>"$TMP/pg/postgresql.conf" <<EOF
-listen_addresses = '127.0.0.1'
-port = $PG_PORT
-unix_socket_directories = '$TMP'
-max_connections = 60
-shared_buffers = 256MB
-fsync = off
-synchronous_commit = off
-full_page_writes = off
-EOF
-  as_owner "$PGBIN/pg_ctl" -D "$TMP/pg" -l "$TMP/postgres.log" -w -t 60 start >/dev/null \
-    || die "PostgreSQL did not start (see $TMP/postgres.log)"
-  PG_STARTED=1
-}
-
-create_bench_db () {
-  BENCH_PASSWORD=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
-  "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$TMP" -p "$PG_PORT" -U postgres -d postgres \
-    -c "CREATE ROLE bench LOGIN PASSWORD '$BENCH_PASSWORD'" \
-    -c "CREATE DATABASE bench OWNER bench" >/dev/null
+init_pgbench () {
   log "pgbench -i -s $BENCH_SCALE"
   PGPASSWORD=$BENCH_PASSWORD "$PGBIN/pgbench" -i -q -s "$BENCH_SCALE" \
     -h 127.0.0.1 -p "$PG_PORT" -U bench bench >"$TMP/pgbench-init.log" 2>&1 \
@@ -130,34 +58,8 @@ EOF
   if [ "$(id -u)" = 0 ]; then chown nobody "$TMP/userlist.txt" "$TMP/pgbouncer.ini"; fi
   "${AS_OWNER[@]}" pgbouncer "$TMP/pgbouncer.ini" >"$TMP/pgbouncer.out" 2>&1 &
   BOUNCER_PID=$!
+  bench_track_pid "$BOUNCER_PID"
   wait_port "$BOUNCER_PORT" "$TMP/pgbouncer.log"
-}
-
-start_vigil () {
-  local upstream line
-  [ -x "$VIGILCTL" ] || die "$VIGILCTL is missing: build first, or set VIGIL_SKIP=1"
-  VIGIL_TOKEN=$("$VIGILCTL" identity add benchagent --kind agent --data-dir "$TMP/vigil") \
-    || die "vigilctl identity add failed"
-  [ -n "$VIGIL_TOKEN" ] || die "vigilctl identity add printed no token"
-  mkdir "$TMP/vsock"
-  chmod 700 "$TMP/vsock"
-  upstream="host=127.0.0.1 port=$PG_PORT dbname=bench user=bench password=$BENCH_PASSWORD"
-  # stdbuf: the ready line must not sit in a stdio buffer while stdout is a file.
-  stdbuf -oL "$VIGILCTL" serve --data-dir "$TMP/vigil" --upstream "$upstream" \
-    --listen 127.0.0.1:0 --socket-dir "$TMP/vsock" >"$TMP/vigil.out" 2>"$TMP/vigil.log" &
-  VIGIL_PID=$!
-  for _ in $(seq 1 300); do
-    line=$(grep -m1 '^vigil: ready tcp=' "$TMP/vigil.out" || true)
-    if [ -n "$line" ]; then
-      VIGIL_PORT=$(printf '%s\n' "$line" | sed -n 's/^vigil: ready tcp=[^ ]*:\([0-9][0-9]*\)\( .*\)\{0,1\}$/\1/p')
-      [ -n "$VIGIL_PORT" ] || die "cannot parse '$line'"
-      log "Vigil on 127.0.0.1:$VIGIL_PORT"
-      return 0
-    fi
-    kill -0 "$VIGIL_PID" 2>/dev/null || die "vigilctl serve exited (see $TMP/vigil.log)"
-    sleep 0.1
-  done
-  die "vigilctl serve never said it was ready (see $TMP/vigil.log)"
 }
 
 # target_conn TARGET -> "PORT USER PASSWORD"
@@ -165,7 +67,7 @@ target_conn () {
   case $1 in
     direct)    echo "$PG_PORT bench $BENCH_PASSWORD" ;;
     pgbouncer) echo "$BOUNCER_PORT bench $BENCH_PASSWORD" ;;
-    vigil)     echo "$VIGIL_PORT benchagent $VIGIL_TOKEN" ;;
+    vigil)     echo "$VIGIL_PORT $VIGIL_IDENTITY $VIGIL_TOKEN" ;;
   esac
 }
 
@@ -192,10 +94,7 @@ run_one () {
 }
 
 median_tps () {
-  awk -v k="$1" '$1 == k { v[n++] = $2 } END {
-      if (n == 0) { print "-"; exit }
-      for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
-      printf "%.0f\n", n % 2 ? v[int(n / 2)] : (v[n / 2 - 1] + v[n / 2]) / 2 }' "$TMP/tps.txt"
+  median_of "$1" "$TMP/tps.txt" | awk '{ if ($1 == "-") print; else printf "%.0f\n", $1 }'
 }
 
 # percentiles KEY -> "P50 P99" in microseconds, or "- -"
@@ -240,15 +139,15 @@ main () {
   command -v pgbouncer >/dev/null || die "pgbouncer is not installed"
   [ "$VIGIL_SKIP" = 1 ] || targets+=(vigil)
 
-  TMP=$(mktemp -d "${TMPDIR:-/tmp}/vigil-bench.XXXXXX")
+  bench_init vigil-bench
   mkdir -p "$TMP/runs"
   : >"$TMP/tps.txt"
-  if [ "$(id -u)" = 0 ]; then chown nobody "$TMP"; fi
 
   start_postgres
   create_bench_db
+  init_pgbench
   start_pgbouncer
-  [ "$VIGIL_SKIP" = 1 ] || start_vigil
+  [ "$VIGIL_SKIP" = 1 ] || start_vigil benchagent agent
 
   n=${#targets[@]}
   for round in $(seq 1 "$BENCH_ROUNDS"); do
@@ -262,6 +161,7 @@ main () {
     done
   done
   print_table
+  other_figures
 }
 
 main "$@"
