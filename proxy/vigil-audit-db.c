@@ -8,7 +8,6 @@
 
 #include "vigil-audit-private.h"
 
-#define BUSY_TIMEOUT_MS 5000
 
 static gboolean
 set_db_error (GError     **error,
@@ -228,7 +227,7 @@ open_db (const char  *path,
       return NULL;
     }
   sqlite3_extended_result_codes (db, 1);
-  sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
+  sqlite3_busy_timeout (db, VIGIL_AUDIT_BUSY_TIMEOUT_MS);
   if (!exec_sql (db, "PRAGMA journal_mode = WAL", error)
       || !exec_sql (db, synchronous_full ? "PRAGMA synchronous = FULL"
                                          : "PRAGMA synchronous = NORMAL", error))

@@ -43,7 +43,6 @@
 #define BATCH_MAX             4096
 #define LINGER_US             (10 * G_TIME_SPAN_MILLISECOND)
 #define RETRY_DELAY_US        (100 * G_TIME_SPAN_MILLISECOND)
-#define BUSY_TIMEOUT_MS       5000
 #define HEAD_FILE_INTERVAL_US (100 * G_TIME_SPAN_MILLISECOND)
 #define JOURNAL_RESET_BYTES   (4 * 1024 * 1024)
 #define BUFFER_KEEP_BYTES     (1024 * 1024)
@@ -605,8 +604,8 @@ vigil_audit_init (VigilAudit *self)
   g_queue_init (&self->pending);
   self->unwritten = g_byte_array_sized_new (4096);
   self->scratch = g_byte_array_sized_new (1024);
-  self->busy_timeout_ms = BUSY_TIMEOUT_MS;
-  self->applied_busy_timeout = BUSY_TIMEOUT_MS;
+  self->busy_timeout_ms = VIGIL_AUDIT_BUSY_TIMEOUT_MS;
+  self->applied_busy_timeout = VIGIL_AUDIT_BUSY_TIMEOUT_MS;
 }
 
 /* Internal API */
