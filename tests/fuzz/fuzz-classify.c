@@ -2,7 +2,9 @@
  *
  * Never NULL (no statement for empty text); each statement has text, a class, and NULL-terminated lists;
  * an unparsed statement carries the parser's message. The same query again (now from the
- * cache) gives the same classes. The PREPARE/EXECUTE helpers run on each statement.
+ * cache) gives the same classes. Whatever the cache holds from earlier inputs (a shape
+ * shared with an earlier query included), the answer is the one an uncached classifier
+ * gives. The PREPARE/EXECUTE helpers run on each statement.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -16,6 +18,7 @@ int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 #define CHECK(cond) do { if (!(cond)) abort (); } while (0)
 
 static VigilClassifier *classifier;
+static VigilClassifier *uncached;
 
 int
 LLVMFuzzerTestOneInput (const guint8 *data,
@@ -24,9 +27,12 @@ LLVMFuzzerTestOneInput (const guint8 *data,
   g_autofree char *query = g_strndup ((const char *) data, size);
   g_autoptr(GPtrArray) first = NULL;
   g_autoptr(GPtrArray) second = NULL;
+  g_autoptr(GPtrArray) fresh = NULL;
 
   if (classifier == NULL)
     classifier = vigil_classifier_new (256);
+  if (uncached == NULL)
+    uncached = vigil_classifier_new (0);
   first = vigil_classifier_classify (classifier, query);
   CHECK (first != NULL);   /* empty or comment-only text: no statement at all */
   for (guint i = 0; i < first->len; i++)
@@ -48,6 +54,18 @@ LLVMFuzzerTestOneInput (const guint8 *data,
       if (vigil_classifier_split_prepare (st->text, &name, &body))
         CHECK (name != NULL && body != NULL);
       (void) vigil_classifier_execute_name (st->text, &exec_name, &deallocate);
+    }
+  fresh = vigil_classifier_classify (uncached, query);
+  CHECK (fresh->len == first->len);
+  for (guint i = 0; i < first->len; i++)
+    {
+      VigilStatement *a = g_ptr_array_index (first, i);
+      VigilStatement *b = g_ptr_array_index (fresh, i);
+
+      CHECK (a->classes == b->classes);
+      CHECK (strcmp (a->text, b->text) == 0);
+      CHECK (g_strv_equal ((const char * const *) a->relations, (const char * const *) b->relations));
+      CHECK (g_strv_equal ((const char * const *) a->functions, (const char * const *) b->functions));
     }
   second = vigil_classifier_classify (classifier, query);
   CHECK (second->len == first->len);
