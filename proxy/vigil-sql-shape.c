@@ -87,10 +87,12 @@ skip_quoted_identifier (const char *p)
 }
 
 /* A plain '...' string with '' inside; NULL when unterminated, when it holds a backslash
- * (standard_conforming_strings may be off) or when another string continues it. */
+ * (standard_conforming_strings may be off) or invalid UTF-8 (the parser rejects the query
+ * then, whatever else it says), or when another string continues it. */
 static const char *
 skip_string (const char *p)
 {
+  const char *start = p + 1;
   const char *after;
 
   for (p++;; p++)
@@ -104,6 +106,8 @@ skip_string (const char *p)
           p++;
         }
     }
+  if (!g_utf8_validate_len (start, p - start, NULL))
+    return NULL;
   after = p + 1;
   /* 'a' <newline> 'b' is one constant to PostgreSQL: refuse any string after blanks. */
   p = skip_blank (after);

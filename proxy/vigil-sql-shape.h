@@ -15,9 +15,9 @@ G_BEGIN_DECLS
  * one statement (up to a final ';'). Two queries with the same shape tokenize alike and
  * differ only in the values of their constants. FALSE (OUT unspecified) for whatever this
  * scanner cannot be sure to read exactly as PostgreSQL's lexer does: several statements,
- * E'', B'', X'', U&'' and other prefixed strings, backslashes in strings, string
- * continuations, dollar quotes, numbers run into identifiers, control characters,
- * unterminated quotes and comments. */
+ * E'', B'', X'', U&'' and other prefixed strings, backslashes or invalid UTF-8 in
+ * strings, string continuations, dollar quotes, numbers run into identifiers, control
+ * characters, unterminated quotes and comments. */
 gboolean vigil_sql_shape (const char *query,
                           GString    *out,
                           gsize      *out_statement_len);

@@ -340,6 +340,8 @@ test_cache_by_shape (void)
     { "SELECT 'a' FROM t", "SELECT 'a'\n'; DROP TABLE t; --' FROM t",
       VIGIL_CLASS_BIT (VIGIL_CLASS_READ) },
     { "SELECT $1", "SELECT $$1; DROP TABLE t$$", VIGIL_CLASS_BIT (VIGIL_CLASS_READ) },
+    /* Found by fuzz-classify: a string the parser rejects for its bytes. */
+    { "COPY t TO PROGRAM 'x'", "COPY t TO PROGRAM 'x\xff'", VIGIL_CLASS_BIT (VIGIL_CLASS_UNPARSED) },
   };
   g_autoptr(VigilClassifier) classifier = vigil_classifier_new (64);
   g_autoptr(VigilClassifier) uncached = vigil_classifier_new (0);
@@ -408,6 +410,8 @@ test_shape (void)
   assert_shape ("SELECT /* open", NULL);
   assert_shape ("SELECT \"open", NULL);
   assert_shape ("SELECT \001", NULL);
+  assert_shape ("SELECT 'caf\xc3\xa9'", "SELECT \002");
+  assert_shape ("SELECT 'caf\xc3'", NULL);
 }
 
 static gpointer
