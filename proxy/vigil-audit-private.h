@@ -190,6 +190,11 @@ gboolean _vigil_audit_db_recover     (VigilAuditDb            *store,
                                       guint64                 *out_replayed,
                                       GError                 **error);
 
+/* DATA_DIR/vigil.db opened read-only for a reader; NULL with VIGIL_ERROR_STORE. */
+sqlite3 *_vigil_audit_open_readonly  (const char              *data_dir,
+                                      int                      busy_timeout_ms,
+                                      GError                 **error);
+
 /* Test hooks. */
 VigilAudit *_vigil_audit_new_full         (const char  *data_dir,
                                            gboolean     synchronous_full,

@@ -128,19 +128,7 @@ static sqlite3 *
 open_log (const char  *data_dir,
           GError     **error)
 {
-  g_autofree char *path = g_build_filename (data_dir, VIGIL_AUDIT_DB_NAME, NULL);
-  sqlite3 *db = NULL;
-
-  if (!g_file_test (path, G_FILE_TEST_EXISTS)
-      || sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-    {
-      g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_STORE, "Cannot open the audit log %s: %s",
-                   path, db != NULL ? sqlite3_errmsg (db) : "no such file");
-      sqlite3_close (db);
-      return NULL;
-    }
-  sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
-  return db;
+  return _vigil_audit_open_readonly (data_dir, BUSY_TIMEOUT_MS, error);
 }
 
 /* Searching */

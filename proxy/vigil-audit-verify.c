@@ -331,9 +331,10 @@ _vigil_audit_head_read (const char  *data_dir,
 
 /* Verification */
 
-static sqlite3 *
-open_readonly (const char  *data_dir,
-               GError     **error)
+sqlite3 *
+_vigil_audit_open_readonly (const char  *data_dir,
+                            int          busy_timeout_ms,
+                            GError     **error)
 {
   g_autofree char *path = g_build_filename (data_dir, VIGIL_AUDIT_DB_NAME, NULL);
   sqlite3 *db = NULL;
@@ -346,7 +347,7 @@ open_readonly (const char  *data_dir,
       sqlite3_close (db);
       return NULL;
     }
-  sqlite3_busy_timeout (db, 5000);
+  sqlite3_busy_timeout (db, busy_timeout_ms);
   return db;
 }
 
@@ -538,7 +539,8 @@ vigil_audit_verify_full (const char  *data_dir,
   g_return_val_if_fail (data_dir != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if ((db = open_readonly (data_dir, error)) == NULL)
+  db = _vigil_audit_open_readonly (data_dir, VIGIL_AUDIT_BUSY_TIMEOUT_MS, error);
+  if (db == NULL)
     goto out;
   /* One read transaction: a snapshot even while the writer appends. */
   sqlite3_exec (db, "BEGIN", NULL, NULL, NULL);
