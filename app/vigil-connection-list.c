@@ -11,6 +11,7 @@
 
 #include "vigil-conninfo.h"
 #include "vigil-connection-list.h"
+#include "vigil-list-items.h"
 
 struct _VigilConnectionList
 {
@@ -143,18 +144,6 @@ test_thread (GTask        *task,
 }
 
 static void
-replace_items (VigilConnectionList *self,
-               GPtrArray           *items)
-{
-  guint old_n = self->items->len;
-
-  g_ptr_array_set_size (self->items, 0);
-  for (guint i = 0; i < items->len; i++)
-    g_ptr_array_add (self->items, g_object_ref (items->pdata[i]));
-  g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n, self->items->len);
-}
-
-static void
 listed_cb (GObject      *object,
            GAsyncResult *result,
            gpointer      user_data)
@@ -169,7 +158,8 @@ listed_cb (GObject      *object,
       g_task_return_error (outer, error);
       return;
     }
-  replace_items (VIGIL_CONNECTION_LIST (object), items);
+  vigil_list_items_replace (G_LIST_MODEL (object), VIGIL_CONNECTION_LIST (object)->items,
+                            items);
   g_task_return_boolean (outer, TRUE);
 }
 
@@ -223,10 +213,7 @@ static gpointer
 get_item (GListModel *model,
           guint       position)
 {
-  VigilConnectionList *self = VIGIL_CONNECTION_LIST (model);
-
-  return position < self->items->len ? g_object_ref (g_ptr_array_index (self->items, position))
-                                     : NULL;
+  return vigil_list_items_get (VIGIL_CONNECTION_LIST (model)->items, position);
 }
 
 static void

@@ -9,8 +9,8 @@
 
 #include <glib/gi18n.h>
 
+#include "vigil-chart-draw.h"
 #include "vigil-held-chart.h"
-#include "vigil-rate-chart.h"
 
 struct _VigilHeldChart
 {
@@ -23,16 +23,6 @@ struct _VigilHeldChart
 
 G_DEFINE_FINAL_TYPE (VigilHeldChart, vigil_held_chart, GTK_TYPE_DRAWING_AREA)
 
-static guint
-max_held (VigilHeldChart *self)
-{
-  guint max = 0;
-
-  for (guint m = 0; m < self->n_minutes; m++)
-    max = MAX (max, self->held[m]);
-  return max;
-}
-
 static char *
 format_wait (double seconds)
 {
@@ -44,35 +34,11 @@ format_wait (double seconds)
 }
 
 static void
-draw_bars (VigilHeldChart *self,
-           cairo_t        *cr,
-           double          slot,
-           int             plot_height,
-           guint           top)
+draw_wait (VigilHeldChart        *self,
+           cairo_t               *cr,
+           const VigilChartFrame *frame)
 {
-  GdkRGBA color = _vigil_chart_theme_color (GTK_WIDGET (self), "warning_color");
-  double gap = MAX (1.0, slot * 0.2);
-
-  gdk_cairo_set_source_rgba (cr, &color);
-  for (guint m = 0; m < self->n_minutes; m++)
-    {
-      double h = (double) plot_height * self->held[m] / top;
-
-      if (self->held[m] > 0)
-        cairo_rectangle (cr, VIGIL_CHART_AXIS_WIDTH + m * slot + gap / 2, plot_height - h,
-                         slot - gap, h);
-    }
-  cairo_fill (cr);
-}
-
-static void
-draw_wait (VigilHeldChart *self,
-           cairo_t        *cr,
-           int             width,
-           double          slot,
-           int             plot_height)
-{
-  GdkRGBA fg = _vigil_chart_theme_color (GTK_WIDGET (self), NULL);
+  GdkRGBA fg = vigil_chart_theme_color (GTK_WIDGET (self), NULL);
   double longest = vigil_held_chart_get_longest (self);
   g_autofree char *text = NULL;
   PangoLayout *layout;
@@ -86,16 +52,17 @@ draw_wait (VigilHeldChart *self,
   cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.8);
   for (guint m = 0; m < self->n_minutes; m++)
     {
-      double x = VIGIL_CHART_AXIS_WIDTH + (m + 0.5) * slot;
+      double x = VIGIL_CHART_AXIS_WIDTH + (m + 0.5) * frame->slot;
       /* Below the caption: the longest wait's dot sits just under it. */
-      double y = plot_height - MAX (plot_height - th - 8, 1) * self->wait[m] / longest;
+      double y = frame->plot_height
+                 - MAX (frame->plot_height - th - 8, 1) * self->wait[m] / longest;
 
       if (self->wait[m] <= 0)
         continue;
       cairo_arc (cr, x, y, 3.5, 0, 2 * G_PI);
       cairo_fill (cr);
     }
-  cairo_move_to (cr, width - tw, 0);
+  cairo_move_to (cr, frame->width - tw, 0);
   pango_cairo_show_layout (cr, layout);
   g_object_unref (layout);
 }
@@ -108,16 +75,14 @@ draw_cb (GtkDrawingArea *area,
          gpointer        user_data)
 {
   VigilHeldChart *self = VIGIL_HELD_CHART (area);
-  int plot_height = height - VIGIL_CHART_AXIS_HEIGHT;
-  guint top = _vigil_chart_nice_ceiling (MAX (max_held (self), 4));
-  double slot;
+  VigilChartFrame frame;
 
-  if (plot_height <= 0 || width <= VIGIL_CHART_AXIS_WIDTH)
+  if (!vigil_chart_begin (GTK_WIDGET (self), cr, width, height, self->n_minutes,
+                          vigil_chart_max (self->held, self->n_minutes), &frame))
     return;
-  slot = (double) (width - VIGIL_CHART_AXIS_WIDTH) / MAX (self->n_minutes, 1);
-  _vigil_chart_draw_grid (GTK_WIDGET (self), cr, width, plot_height, top);
-  draw_bars (self, cr, slot, plot_height, top);
-  draw_wait (self, cr, width, slot, plot_height);
+  vigil_chart_draw_bars (GTK_WIDGET (self), cr, &frame, "warning_color", self->held,
+                         self->n_minutes);
+  draw_wait (self, cr, &frame);
 }
 
 static void
@@ -140,9 +105,7 @@ vigil_held_chart_class_init (VigilHeldChartClass *klass)
 static void
 vigil_held_chart_init (VigilHeldChart *self)
 {
-  gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (self), 160);
-  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self), draw_cb, NULL, NULL);
-  gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
+  vigil_chart_init (GTK_DRAWING_AREA (self), 160, draw_cb);
 }
 
 void

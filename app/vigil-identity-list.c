@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "vigil-identity-list.h"
+#include "vigil-list-items.h"
 
 struct _VigilIdentityList
 {
@@ -73,15 +74,20 @@ list_thread (GTask        *task,
 {
   StoreCall *call = task_data;
   GError *error = NULL;
-  GPtrArray *identities;
+  g_autoptr(GPtrArray) identities = NULL;
+  GPtrArray *items;
 
   if (!check_store (task, call))
     return;
-  identities = vigil_store_identity_list (call->store, &error);
-  if (identities == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, identities, (GDestroyNotify) g_ptr_array_unref);
+  if ((identities = vigil_store_identity_list (call->store, &error)) == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  items = g_ptr_array_new_full (identities->len, g_object_unref);
+  for (guint i = 0; i < identities->len; i++)
+    g_ptr_array_add (items, vigil_identity_item_new (identities->pdata[i]));
+  g_task_return_pointer (task, items, (GDestroyNotify) g_ptr_array_unref);
 }
 
 static void
@@ -120,34 +126,22 @@ revoke_thread (GTask        *task,
 }
 
 static void
-replace_items (VigilIdentityList *self,
-               GPtrArray         *identities)
-{
-  guint old_n = self->items->len;
-
-  g_ptr_array_set_size (self->items, 0);
-  for (guint i = 0; i < identities->len; i++)
-    g_ptr_array_add (self->items, vigil_identity_item_new (g_ptr_array_index (identities, i)));
-  g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n, self->items->len);
-}
-
-static void
 listed_cb (GObject      *object,
            GAsyncResult *result,
            gpointer      user_data)
 {
   VigilIdentityList *self = VIGIL_IDENTITY_LIST (object);
   g_autoptr(GTask) outer = user_data;
-  g_autoptr(GPtrArray) identities = NULL;
+  g_autoptr(GPtrArray) items = NULL;
   GError *error = NULL;
 
-  identities = g_task_propagate_pointer (G_TASK (result), &error);
-  if (identities == NULL)
+  items = g_task_propagate_pointer (G_TASK (result), &error);
+  if (items == NULL)
     {
       g_task_return_error (outer, error);
       return;
     }
-  replace_items (self, identities);
+  vigil_list_items_replace (G_LIST_MODEL (self), self->items, items);
   g_task_return_boolean (outer, TRUE);
 }
 
@@ -203,10 +197,7 @@ static gpointer
 get_item (GListModel *model,
           guint       position)
 {
-  VigilIdentityList *self = VIGIL_IDENTITY_LIST (model);
-
-  return position < self->items->len ? g_object_ref (g_ptr_array_index (self->items, position))
-                                     : NULL;
+  return vigil_list_items_get (VIGIL_IDENTITY_LIST (model)->items, position);
 }
 
 static void

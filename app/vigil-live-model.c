@@ -11,6 +11,7 @@
 
 #include <gtk/gtk.h>
 
+#include "vigil-list-items.h"
 #include "vigil-live-model.h"
 #include "vigil-live-stats.h"
 
@@ -210,11 +211,7 @@ static gpointer
 get_item (GListModel *model,
           guint       position)
 {
-  VigilLiveModel *self = VIGIL_LIVE_MODEL (model);
-
-  if (position >= self->items->len)
-    return NULL;
-  return g_object_ref (g_ptr_array_index (self->items, position));
+  return vigil_list_items_get (VIGIL_LIVE_MODEL (model)->items, position);
 }
 
 static void

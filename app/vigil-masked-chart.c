@@ -7,8 +7,8 @@
  */
 #define G_LOG_DOMAIN "vigil-overview"
 
+#include "vigil-chart-draw.h"
 #include "vigil-masked-chart.h"
-#include "vigil-rate-chart.h"
 
 struct _VigilMaskedChart
 {
@@ -20,39 +20,6 @@ struct _VigilMaskedChart
 
 G_DEFINE_FINAL_TYPE (VigilMaskedChart, vigil_masked_chart, GTK_TYPE_DRAWING_AREA)
 
-static guint
-max_count (VigilMaskedChart *self)
-{
-  guint max = 0;
-
-  for (guint m = 0; m < self->n_minutes; m++)
-    max = MAX (max, self->counts[m]);
-  return max;
-}
-
-static void
-draw_bars (VigilMaskedChart *self,
-           cairo_t          *cr,
-           int               width,
-           int               plot_height,
-           guint             top)
-{
-  GdkRGBA color = _vigil_chart_theme_color (GTK_WIDGET (self), "accent_color");
-  double slot = (double) (width - VIGIL_CHART_AXIS_WIDTH) / MAX (self->n_minutes, 1);
-  double gap = MAX (1.0, slot * 0.2);
-
-  gdk_cairo_set_source_rgba (cr, &color);
-  for (guint m = 0; m < self->n_minutes; m++)
-    {
-      double x = VIGIL_CHART_AXIS_WIDTH + m * slot + gap / 2;
-      double h = (double) plot_height * self->counts[m] / top;
-
-      if (self->counts[m] > 0)
-        cairo_rectangle (cr, x, plot_height - h, slot - gap, h);
-    }
-  cairo_fill (cr);
-}
-
 static void
 draw_cb (GtkDrawingArea *area,
          cairo_t        *cr,
@@ -61,13 +28,13 @@ draw_cb (GtkDrawingArea *area,
          gpointer        user_data)
 {
   VigilMaskedChart *self = VIGIL_MASKED_CHART (area);
-  int plot_height = height - VIGIL_CHART_AXIS_HEIGHT;
-  guint top = _vigil_chart_nice_ceiling (MAX (max_count (self), 4));
+  VigilChartFrame frame;
 
-  if (plot_height <= 0 || width <= VIGIL_CHART_AXIS_WIDTH)
+  if (!vigil_chart_begin (GTK_WIDGET (self), cr, width, height, self->n_minutes,
+                          vigil_chart_max (self->counts, self->n_minutes), &frame))
     return;
-  _vigil_chart_draw_grid (GTK_WIDGET (self), cr, width, plot_height, top);
-  draw_bars (self, cr, width, plot_height, top);
+  vigil_chart_draw_bars (GTK_WIDGET (self), cr, &frame, "accent_color", self->counts,
+                         self->n_minutes);
 }
 
 static void
@@ -87,9 +54,7 @@ vigil_masked_chart_class_init (VigilMaskedChartClass *klass)
 static void
 vigil_masked_chart_init (VigilMaskedChart *self)
 {
-  gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (self), 160);
-  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self), draw_cb, NULL, NULL);
-  gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
+  vigil_chart_init (GTK_DRAWING_AREA (self), 160, draw_cb);
 }
 
 void

@@ -24,20 +24,4 @@ void       vigil_rate_chart_set_counts  (VigilRateChart *self,
                                          const guint    *counts,
                                          guint           n_minutes);
 
-/* Shared by the Overview's charts: the plot starts AXIS_WIDTH from the left and leaves
- * AXIS_HEIGHT at the bottom for "30 min ago … now". */
-#define VIGIL_CHART_AXIS_WIDTH  40
-#define VIGIL_CHART_AXIS_HEIGHT 20
-
-/* The theme's named colour NAME (NULL: the widget's foreground), so dark mode works. */
-GdkRGBA    _vigil_chart_theme_color     (GtkWidget      *widget,
-                                         const char     *name);
-guint      _vigil_chart_nice_ceiling    (guint           value);
-/* Four grid lines up to TOP with their values, and the time axis. */
-void       _vigil_chart_draw_grid       (GtkWidget      *widget,
-                                         cairo_t        *cr,
-                                         int             width,
-                                         int             plot_height,
-                                         guint           top);
-
 G_END_DECLS

@@ -9,8 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <json-glib/json-glib.h>
-
 #include "vigil-conninfo.h"
 #include "vigil-store.h"
 #include "vigilctl.h"
@@ -27,19 +25,6 @@ static const VigilctlCommand connection_commands[] = {
 
 static char *opt_data_dir;
 
-static VigilStore *
-open_store (void)
-{
-  g_autofree char *data_dir = vigilctl_resolve_data_dir (opt_data_dir);
-  g_autoptr(GError) error = NULL;
-  VigilStore *store;
-
-  store = vigil_store_open (data_dir, &error);
-  if (store == NULL)
-    vigilctl_fail (error->message);
-  return store;
-}
-
 static int
 connection_add (int    argc,
                 char **argv)
@@ -51,7 +36,7 @@ connection_add (int    argc,
     return VIGILCTL_EXIT_ERROR;
   if (argc != 3)
     return vigilctl_fail ("usage: vigilctl connection add NAME CONNINFO");
-  if ((store = open_store ()) == NULL)
+  if ((store = vigilctl_open_store (opt_data_dir)) == NULL)
     return VIGILCTL_EXIT_ERROR;
   if (!vigil_store_connection_add (store, argv[1], argv[2], &error))
     return vigilctl_fail (error->message);
@@ -59,27 +44,12 @@ connection_add (int    argc,
   return VIGILCTL_EXIT_OK;
 }
 
-static char *
-format_created (gint64   unix_seconds,
-                gboolean utc)
-{
-  g_autoptr(GDateTime) dt = utc ? g_date_time_new_from_unix_utc (unix_seconds)
-                                : g_date_time_new_from_unix_local (unix_seconds);
-
-  if (dt == NULL)
-    return g_strdup ("?");
-  return utc ? g_date_time_format_iso8601 (dt) : g_date_time_format (dt, "%Y-%m-%d %H:%M:%S");
-}
-
 static void
 print_json_line (const VigilConnection *connection,
                  const char            *shown)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *created = format_created (connection->created_at, TRUE);
-  g_autofree char *line = NULL;
+  g_autofree char *created = vigilctl_format_time (connection->created_at, TRUE);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "name");
@@ -89,10 +59,7 @@ print_json_line (const VigilConnection *connection,
   json_builder_set_member_name (builder, "created");
   json_builder_add_string_value (builder, created);
   json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  line = json_generator_to_data (generator, NULL);
-  printf ("%s\n", line);
+  vigilctl_print_json_line (builder);
 }
 
 static void
@@ -100,7 +67,7 @@ print_row (const VigilConnection *connection,
            const char            *shown,
            int                    width)
 {
-  g_autofree char *created = format_created (connection->created_at, FALSE);
+  g_autofree char *created = vigilctl_format_time (connection->created_at, FALSE);
 
   printf ("%-*s  %-19s  %s\n", width, connection->name, created, shown);
 }
@@ -146,7 +113,7 @@ connection_list (int    argc,
     return VIGILCTL_EXIT_ERROR;
   if (argc != 1)
     return vigilctl_fail ("usage: vigilctl connection list [--json]");
-  if ((store = open_store ()) == NULL)
+  if ((store = vigilctl_open_store (opt_data_dir)) == NULL)
     return VIGILCTL_EXIT_ERROR;
   if ((connections = vigil_store_connection_list (store, &error)) == NULL)
     return vigilctl_fail (error->message);
@@ -165,7 +132,7 @@ connection_remove (int    argc,
     return VIGILCTL_EXIT_ERROR;
   if (argc != 2)
     return vigilctl_fail ("usage: vigilctl connection remove NAME");
-  if ((store = open_store ()) == NULL)
+  if ((store = vigilctl_open_store (opt_data_dir)) == NULL)
     return VIGILCTL_EXIT_ERROR;
   if (!vigil_store_connection_remove (store, argv[1], &error))
     return vigilctl_fail (error->message);

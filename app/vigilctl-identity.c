@@ -8,8 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <json-glib/json-glib.h>
-
 #include "vigil-store.h"
 #include "vigilctl.h"
 
@@ -24,20 +22,6 @@ static const VigilctlCommand identity_commands[] = {
 };
 
 static char *opt_data_dir;
-
-/* Parses a subcommand's options; argv[0] is the subcommand's name. */
-static VigilStore *
-open_store (void)
-{
-  g_autofree char *data_dir = vigilctl_resolve_data_dir (opt_data_dir);
-  g_autoptr(GError) error = NULL;
-  VigilStore *store;
-
-  store = vigil_store_open (data_dir, &error);
-  if (store == NULL)
-    vigilctl_fail (error->message);
-  return store;
-}
 
 static int
 identity_add (int    argc,
@@ -60,7 +44,7 @@ identity_add (int    argc,
     return vigilctl_fail ("usage: vigilctl identity add NAME [--kind agent|human|admin]");
   if (kind_name != NULL && !vigil_identity_kind_from_string (kind_name, &kind))
     return vigilctl_fail ("--kind must be agent, human or admin");
-  if ((store = open_store ()) == NULL)
+  if ((store = vigilctl_open_store (opt_data_dir)) == NULL)
     return VIGILCTL_EXIT_ERROR;
   if (!vigil_store_identity_add (store, argv[1], kind, &token, &error))
     return vigilctl_fail (error->message);
@@ -71,28 +55,11 @@ identity_add (int    argc,
   return fflush (stdout) == 0 ? VIGILCTL_EXIT_OK : VIGILCTL_EXIT_ERROR;
 }
 
-static char *
-format_time (gint64      unix_seconds,
-             gboolean    utc,
-             const char *format)
-{
-  g_autoptr(GDateTime) dt = NULL;
-
-  dt = utc ? g_date_time_new_from_unix_utc (unix_seconds)
-           : g_date_time_new_from_unix_local (unix_seconds);
-  if (dt == NULL)
-    return g_strdup ("?");
-  return format != NULL ? g_date_time_format (dt, format) : g_date_time_format_iso8601 (dt);
-}
-
 static void
 print_json_line (const VigilIdentity *identity)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *created = format_time (identity->created_at, TRUE, NULL);
-  g_autofree char *line = NULL;
+  g_autofree char *created = vigilctl_format_time (identity->created_at, TRUE);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "name");
@@ -104,17 +71,13 @@ print_json_line (const VigilIdentity *identity)
   json_builder_set_member_name (builder, "revoked");
   if (identity->revoked_at != 0)
     {
-      g_autofree char *revoked = format_time (identity->revoked_at, TRUE, NULL);
+      g_autofree char *revoked = vigilctl_format_time (identity->revoked_at, TRUE);
       json_builder_add_string_value (builder, revoked);
     }
   else
     json_builder_add_null_value (builder);
   json_builder_end_object (builder);
-
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  line = json_generator_to_data (generator, NULL);
-  printf ("%s\n", line);
+  vigilctl_print_json_line (builder);
 }
 
 static void
@@ -129,8 +92,7 @@ print_table (GPtrArray *identities)
   for (guint i = 0; i < identities->len; i++)
     {
       const VigilIdentity *identity = identities->pdata[i];
-      g_autofree char *created = format_time (identity->created_at, FALSE,
-                                              "%Y-%m-%d %H:%M:%S");
+      g_autofree char *created = vigilctl_format_time (identity->created_at, FALSE);
 
       printf ("%-*s  %-5s  %-19s  %s\n", width, identity->name,
               vigil_identity_kind_to_string (identity->kind), created,
@@ -155,7 +117,7 @@ identity_list (int    argc,
     return VIGILCTL_EXIT_ERROR;
   if (argc != 1)
     return vigilctl_fail ("usage: vigilctl identity list [--json]");
-  if ((store = open_store ()) == NULL)
+  if ((store = vigilctl_open_store (opt_data_dir)) == NULL)
     return VIGILCTL_EXIT_ERROR;
   if ((identities = vigil_store_identity_list (store, &error)) == NULL)
     return vigilctl_fail (error->message);
@@ -179,7 +141,7 @@ identity_revoke (int    argc,
     return VIGILCTL_EXIT_ERROR;
   if (argc != 2)
     return vigilctl_fail ("usage: vigilctl identity revoke NAME");
-  if ((store = open_store ()) == NULL)
+  if ((store = vigilctl_open_store (opt_data_dir)) == NULL)
     return VIGILCTL_EXIT_ERROR;
   if (!vigil_store_identity_revoke (store, argv[1], &error))
     return vigilctl_fail (error->message);

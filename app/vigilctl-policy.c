@@ -29,19 +29,6 @@ static const VigilctlCommand policy_commands[] = {
 
 static char *opt_data_dir;
 
-static VigilStore *
-open_store (void)
-{
-  g_autofree char *data_dir = vigilctl_resolve_data_dir (opt_data_dir);
-  g_autoptr(GError) error = NULL;
-  VigilStore *store;
-
-  store = vigil_store_open (data_dir, &error);
-  if (store == NULL)
-    vigilctl_fail (error->message);
-  return store;
-}
-
 /* $USER, else the name of the real user id: the CLI acts as the local OS user. */
 static char *
 os_user_name (void)
@@ -55,14 +42,6 @@ os_user_name (void)
   if (pw != NULL && pw->pw_name != NULL)
     return g_strdup (pw->pw_name);
   return g_strdup_printf ("uid:%u", (guint) getuid ());
-}
-
-static char *
-format_time (gint64 unix_seconds)
-{
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (unix_seconds);
-
-  return dt != NULL ? g_date_time_format (dt, "%Y-%m-%d %H:%M:%S") : g_strdup ("?");
 }
 
 /* The policy in force and its version (NULL when it is the built-in default). */
@@ -99,14 +78,14 @@ policy_list (int    argc,
     return VIGILCTL_EXIT_ERROR;
   if (argc != 1)
     return vigilctl_fail ("usage: vigilctl policy list");
-  if ((store = open_store ()) == NULL)
+  if ((store = vigilctl_open_store (opt_data_dir)) == NULL)
     return VIGILCTL_EXIT_ERROR;
   if ((policy = load_current (store, &version, &error)) == NULL)
     return vigilctl_fail (error->message);
 
   if (version != NULL)
     {
-      g_autofree char *when = format_time (version->created_at);
+      g_autofree char *when = vigilctl_format_time (version->created_at, FALSE);
 
       printf ("Policy version %" G_GINT64_FORMAT ", imported by %s on %s%s%s\n", version->id,
               version->author, when, version->comment != NULL ? ": " : "",
@@ -166,7 +145,7 @@ policy_import (int    argc,
       fprintf (stderr, "vigilctl: %s: %s\n", argv[1], error->message);
       return VIGILCTL_EXIT_ERROR;
     }
-  if ((store = open_store ()) == NULL)
+  if ((store = vigilctl_open_store (opt_data_dir)) == NULL)
     return VIGILCTL_EXIT_ERROR;
 
   /* The canonical form is stored, so `export` prints what is in force, validated. */
@@ -192,7 +171,7 @@ policy_export (int    argc,
     return VIGILCTL_EXIT_ERROR;
   if (argc != 1)
     return vigilctl_fail ("usage: vigilctl policy export");
-  if ((store = open_store ()) == NULL)
+  if ((store = vigilctl_open_store (opt_data_dir)) == NULL)
     return VIGILCTL_EXIT_ERROR;
   if ((policy = load_current (store, &version, &error)) == NULL)
     return vigilctl_fail (error->message);
@@ -213,7 +192,7 @@ policy_versions (int    argc,
     return VIGILCTL_EXIT_ERROR;
   if (argc != 1)
     return vigilctl_fail ("usage: vigilctl policy versions");
-  if ((store = open_store ()) == NULL)
+  if ((store = vigilctl_open_store (opt_data_dir)) == NULL)
     return VIGILCTL_EXIT_ERROR;
   if ((versions = vigil_store_policy_list_versions (store, &error)) == NULL)
     return vigilctl_fail (error->message);
@@ -223,7 +202,7 @@ policy_versions (int    argc,
   for (guint i = 0; i < versions->len; i++)
     {
       const VigilPolicyVersion *version = versions->pdata[i];
-      g_autofree char *when = format_time (version->created_at);
+      g_autofree char *when = vigilctl_format_time (version->created_at, FALSE);
 
       printf ("%-7" G_GINT64_FORMAT "  %-19s  %-16s  %.12s  %s%s\n", version->id, when,
               version->author, version->sha256, version->comment != NULL ? version->comment : "",

@@ -26,6 +26,43 @@ vigilctl_resolve_data_dir (const char *option_value)
   return vigil_options_resolve_data_dir (&options);
 }
 
+VigilStore *
+vigilctl_open_store (const char *data_dir_option)
+{
+  g_autofree char *data_dir = vigilctl_resolve_data_dir (data_dir_option);
+  g_autoptr(GError) error = NULL;
+  VigilStore *store;
+
+  store = vigil_store_open (data_dir, &error);
+  if (store == NULL)
+    vigilctl_fail (error->message);
+  return store;
+}
+
+char *
+vigilctl_format_time (gint64   unix_seconds,
+                      gboolean utc)
+{
+  g_autoptr(GDateTime) dt = utc ? g_date_time_new_from_unix_utc (unix_seconds)
+                                : g_date_time_new_from_unix_local (unix_seconds);
+
+  if (dt == NULL)
+    return g_strdup ("?");
+  return utc ? g_date_time_format_iso8601 (dt) : g_date_time_format (dt, "%Y-%m-%d %H:%M:%S");
+}
+
+void
+vigilctl_print_json_line (JsonBuilder *builder)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+  g_autofree char *line = NULL;
+
+  json_generator_set_root (generator, root);
+  line = json_generator_to_data (generator, NULL);
+  printf ("%s\n", line);
+}
+
 static int
 print_usage (const char            *group,
              const VigilctlCommand *list,

@@ -8,6 +8,9 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "vigil-store.h"
 
 G_BEGIN_DECLS
 
@@ -41,6 +44,13 @@ gboolean  vigilctl_parse_options  (int                   *argc,
 
 /* --data-dir DIR, else $VIGIL_DATA_DIR, else $XDG_DATA_HOME/vigil. */
 char *vigilctl_resolve_data_dir (const char *option_value);
+/* The store in vigilctl_resolve_data_dir (DATA_DIR_OPTION); NULL after reporting why. */
+VigilStore *vigilctl_open_store (const char *data_dir_option);
+/* ISO 8601 in UTC (for --json), else local "YYYY-MM-DD HH:MM:SS"; "?" when out of range. */
+char *vigilctl_format_time      (gint64       unix_seconds,
+                                 gboolean     utc);
+/* BUILDER's root as one line of JSON on stdout. */
+void  vigilctl_print_json_line  (JsonBuilder *builder);
 
 int   vigilctl_approvals_main   (int argc, char **argv);
 int   vigilctl_audit_main       (int argc, char **argv);
