@@ -201,5 +201,10 @@ VigilAudit *_vigil_audit_new_full         (const char  *data_dir,
                                            GError     **error);
 void        _vigil_audit_set_busy_timeout (VigilAudit  *self,
                                            int          milliseconds);
+/* The journal starts over past RESET_BYTES once caught up; past FORCE_BYTES the writer
+ * catches up with appends held. */
+void        _vigil_audit_set_journal_limits (VigilAudit *self,
+                                             goffset     reset_bytes,
+                                             goffset     force_bytes);
 
 G_END_DECLS

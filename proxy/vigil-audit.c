@@ -45,6 +45,7 @@
 #define RETRY_DELAY_US        (100 * G_TIME_SPAN_MILLISECOND)
 #define HEAD_FILE_INTERVAL_US (100 * G_TIME_SPAN_MILLISECOND)
 #define JOURNAL_RESET_BYTES   (4 * 1024 * 1024)
+#define JOURNAL_FORCE_BYTES   (32 * 1024 * 1024)
 #define BUFFER_KEEP_BYTES     (1024 * 1024)
 
 /* A chained entry on its way to the database: its canonical encoding, as hashed. */
@@ -80,6 +81,8 @@ struct _VigilAudit
   GByteArray        *scratch;
   gint64             chain_id;
   guint8             chain_hash[VIGIL_AUDIT_HASH_LEN];
+  goffset            journal_reset_bytes;
+  goffset            journal_force_bytes;
 
   /* shared, under lock */
   GMutex             lock;
@@ -235,20 +238,6 @@ flush_journal (VigilAudit *self)
   g_mutex_unlock (&self->chain_lock);
 }
 
-/* Once the database has everything the journal has, the journal starts over. */
-static void
-maybe_reset_journal (VigilAudit *self)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_mutex_lock (&self->chain_lock);
-  if (self->unwritten->len == 0 && self->chain_id == self->head_entries
-      && _vigil_audit_journal_get_size (self->journal) >= JOURNAL_RESET_BYTES
-      && !_vigil_audit_journal_reset (self->journal, &error))
-    g_warning ("%s", error->message);
-  g_mutex_unlock (&self->chain_lock);
-}
-
 typedef enum {
   WORK_BATCH,
   WORK_HEAD_FILE,
@@ -361,6 +350,55 @@ batch_done (VigilAudit *self,
     }
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
+}
+
+/* Called with chain_lock held, so nothing can be appended meanwhile: whatever is pending
+ * goes into the database in one transaction, after which the journal holds nothing the
+ * database lacks. */
+static gboolean
+catch_up_locked (VigilAudit  *self,
+                 GError     **error)
+{
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) item_free);
+  gboolean ok;
+
+  if (!write_unwritten_locked (self, error))
+    return FALSE;
+  g_mutex_lock (&self->lock);
+  while (self->pending.length > 0)
+    g_ptr_array_add (items, g_queue_pop_head (&self->pending));
+  g_mutex_unlock (&self->lock);
+  apply_busy_timeout (self);
+  ok = _vigil_audit_db_transaction (&self->store, insert_items, items, &self->head_entries,
+                                    self->head_hash, error);
+  batch_done (self, items, ok ? NULL : *error);
+  return ok;
+}
+
+/* Once the database has everything the journal has, the journal starts over. A busy
+ * engine may never leave the writer caught up at the end of a batch: past
+ * journal_force_bytes the writer catches up while appends wait for it (a few ms, once per
+ * so many MB), so the journal stays bounded. */
+static void
+maybe_reset_journal (VigilAudit *self)
+{
+  g_autoptr(GError) error = NULL;
+  goffset size;
+
+  g_mutex_lock (&self->chain_lock);
+  size = _vigil_audit_journal_get_size (self->journal);
+  if (size >= self->journal_reset_bytes)
+    {
+      gboolean caught_up = self->unwritten->len == 0 && self->chain_id == self->head_entries;
+
+      if (!caught_up && size >= self->journal_force_bytes)
+        caught_up = catch_up_locked (self, &error);
+      if (caught_up && !_vigil_audit_journal_reset (self->journal, &error))
+        caught_up = FALSE;
+      if (error != NULL)
+        g_warning ("%s", error->message);
+    }
+  g_mutex_unlock (&self->chain_lock);
 }
 
 static gpointer
@@ -604,6 +642,8 @@ vigil_audit_init (VigilAudit *self)
   g_queue_init (&self->pending);
   self->unwritten = g_byte_array_sized_new (4096);
   self->scratch = g_byte_array_sized_new (1024);
+  self->journal_reset_bytes = JOURNAL_RESET_BYTES;
+  self->journal_force_bytes = JOURNAL_FORCE_BYTES;
   self->busy_timeout_ms = VIGIL_AUDIT_BUSY_TIMEOUT_MS;
   self->applied_busy_timeout = VIGIL_AUDIT_BUSY_TIMEOUT_MS;
 }
@@ -635,6 +675,19 @@ _vigil_audit_set_busy_timeout (VigilAudit *self,
   g_return_if_fail (VIGIL_IS_AUDIT (self));
 
   g_atomic_int_set (&self->busy_timeout_ms, milliseconds);
+}
+
+void
+_vigil_audit_set_journal_limits (VigilAudit *self,
+                                 goffset     reset_bytes,
+                                 goffset     force_bytes)
+{
+  g_return_if_fail (VIGIL_IS_AUDIT (self));
+
+  g_mutex_lock (&self->chain_lock);
+  self->journal_reset_bytes = reset_bytes;
+  self->journal_force_bytes = force_bytes;
+  g_mutex_unlock (&self->chain_lock);
 }
 
 /* Public API */

@@ -691,6 +691,41 @@ test_fail_closed_readonly (void)
   g_log_set_always_fatal (fatal);
 }
 
+/* A steady stream never leaves the writer caught up at the end of a batch by chance;
+ * the journal must stay bounded anyway. */
+#define STREAM_RECORDS 100000
+
+static void
+test_journal_bounded (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autofree char *journal = g_build_filename (dir, "audit.journal", NULL);
+  g_autoptr(VigilAudit) audit = open_audit (dir);
+  goffset largest = 0;
+  GStatBuf st;
+
+  _vigil_audit_set_journal_limits (audit, 16 * 1024, 64 * 1024);
+  for (guint i = 0; i < STREAM_RECORDS; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      VigilAuditRecord *record = make_record (0, i);
+
+      g_assert_cmpint (vigil_audit_log_statement (audit, record, &error), ==, i + 1);
+      g_assert_no_error (error);
+      vigil_audit_record_free (record);
+      if (i % 500 == 0 && g_stat (journal, &st) == 0)
+        largest = MAX (largest, (goffset) st.st_size);
+    }
+  g_assert_true (vigil_audit_flush (audit));
+  g_test_message ("%u records appended; the journal peaked at %" G_GOFFSET_FORMAT " bytes",
+                  STREAM_RECORDS, largest);
+  /* Unbounded it would hold all of them, about 25 MB. */
+  g_assert_cmpint (largest, <, 8 * 1024 * 1024);
+  g_clear_object (&audit);
+  assert_intact (dir, STREAM_RECORDS);
+  rm_rf (dir);
+}
+
 /* Crash: kill -9 while appending */
 
 /* Other sessions, each waiting for its own commit, so the kill lands mid-batch. */
@@ -898,6 +933,7 @@ main (int   argc,
   g_test_add_func ("/audit/fail-closed/locked", test_fail_closed_locked);
   g_test_add_func ("/audit/fail-closed/read-only", test_fail_closed_readonly);
   g_test_add_func ("/audit/journal/replay", test_journal_replay);
+  g_test_add_func ("/audit/journal/bounded", test_journal_bounded);
   g_test_add_func ("/audit/crash/kill-9", test_crash);
   g_test_add_func ("/audit/bench/throughput", test_bench);
   return g_test_run ();
