@@ -64,6 +64,37 @@ set_sqlite_error (GError     **error,
   return FALSE;
 }
 
+typedef gpointer (*RowFunc) (sqlite3_stmt *stmt);
+
+/* Every row SQL selects, each made into an element by ROW_FUNC. Called with the lock held. */
+static GPtrArray *
+list_rows_locked (VigilStore      *self,
+                  const char      *sql,
+                  RowFunc          row_func,
+                  GDestroyNotify   free_func,
+                  const char      *what,
+                  GError         **error)
+{
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func (free_func);
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_sqlite_error (error, self->db, "prepare");
+      return NULL;
+    }
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (list, row_func (stmt));
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (error, self->db, what);
+      return NULL;
+    }
+  return g_steal_pointer (&list);
+}
+
 static gboolean
 exec_sql (sqlite3     *db,
           const char  *sql,
@@ -499,31 +530,14 @@ vigil_store_identity_list (VigilStore  *self,
                            GError     **error)
 {
   g_autoptr(GMutexLocker) locker = NULL;
-  g_autoptr(GPtrArray) list = NULL;
-  sqlite3_stmt *stmt = NULL;
-  int rc;
 
   g_return_val_if_fail (VIGIL_IS_STORE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   locker = g_mutex_locker_new (&self->lock);
-  if (sqlite3_prepare_v2 (self->db,
-                          "SELECT " IDENTITY_COLUMNS " FROM identities ORDER BY name, id",
-                          -1, &stmt, NULL) != SQLITE_OK)
-    {
-      set_sqlite_error (error, self->db, "prepare");
-      return NULL;
-    }
-  list = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_identity_free);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (list, identity_from_row (stmt));
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      set_sqlite_error (error, self->db, "Cannot list identities");
-      return NULL;
-    }
-  return g_steal_pointer (&list);
+  return list_rows_locked (self, "SELECT " IDENTITY_COLUMNS " FROM identities ORDER BY name, id",
+                           (RowFunc) identity_from_row, (GDestroyNotify) vigil_identity_free,
+                           "Cannot list identities", error);
 }
 
 gboolean
@@ -647,45 +661,34 @@ vigil_store_policy_load_current (VigilStore  *self,
   return json;
 }
 
+static VigilPolicyVersion *
+policy_version_from_row (sqlite3_stmt *stmt)
+{
+  VigilPolicyVersion *version = g_new0 (VigilPolicyVersion, 1);
+
+  version->id = sqlite3_column_int64 (stmt, 0);
+  version->created_at = sqlite3_column_int64 (stmt, 1);
+  version->author = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+  version->comment = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+  version->sha256 = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
+  return version;
+}
+
 GPtrArray *
 vigil_store_policy_list_versions (VigilStore  *self,
                                   GError     **error)
 {
   g_autoptr(GMutexLocker) locker = NULL;
-  g_autoptr(GPtrArray) list = NULL;
-  sqlite3_stmt *stmt = NULL;
-  int rc;
 
   g_return_val_if_fail (VIGIL_IS_STORE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   locker = g_mutex_locker_new (&self->lock);
-  if (sqlite3_prepare_v2 (self->db,
-                          "SELECT id, created_at, author, comment, sha256 FROM policy_versions"
-                          " ORDER BY id DESC", -1, &stmt, NULL) != SQLITE_OK)
-    {
-      set_sqlite_error (error, self->db, "prepare");
-      return NULL;
-    }
-  list = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_policy_version_free);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      VigilPolicyVersion *version = g_new0 (VigilPolicyVersion, 1);
-
-      version->id = sqlite3_column_int64 (stmt, 0);
-      version->created_at = sqlite3_column_int64 (stmt, 1);
-      version->author = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
-      version->comment = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
-      version->sha256 = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
-      g_ptr_array_add (list, version);
-    }
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      set_sqlite_error (error, self->db, "Cannot list policy versions");
-      return NULL;
-    }
-  return g_steal_pointer (&list);
+  return list_rows_locked (self, "SELECT id, created_at, author, comment, sha256"
+                           " FROM policy_versions ORDER BY id DESC",
+                           (RowFunc) policy_version_from_row,
+                           (GDestroyNotify) vigil_policy_version_free,
+                           "Cannot list policy versions", error);
 }
 
 /* Connections */
@@ -740,44 +743,32 @@ vigil_store_connection_add (VigilStore  *self,
   return set_sqlite_error (error, self->db, "Cannot add connection");
 }
 
+static VigilConnection *
+connection_from_row (sqlite3_stmt *stmt)
+{
+  VigilConnection *connection = g_new0 (VigilConnection, 1);
+
+  connection->id = sqlite3_column_int64 (stmt, 0);
+  connection->name = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+  connection->conninfo = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+  connection->created_at = sqlite3_column_int64 (stmt, 3);
+  return connection;
+}
+
 GPtrArray *
 vigil_store_connection_list (VigilStore  *self,
                              GError     **error)
 {
   g_autoptr(GMutexLocker) locker = NULL;
-  g_autoptr(GPtrArray) list = NULL;
-  sqlite3_stmt *stmt = NULL;
-  int rc;
 
   g_return_val_if_fail (VIGIL_IS_STORE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   locker = g_mutex_locker_new (&self->lock);
-  if (sqlite3_prepare_v2 (self->db,
-                          "SELECT id, name, conninfo, created_at FROM connections ORDER BY name",
-                          -1, &stmt, NULL) != SQLITE_OK)
-    {
-      set_sqlite_error (error, self->db, "prepare");
-      return NULL;
-    }
-  list = g_ptr_array_new_with_free_func ((GDestroyNotify) vigil_connection_free);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      VigilConnection *connection = g_new0 (VigilConnection, 1);
-
-      connection->id = sqlite3_column_int64 (stmt, 0);
-      connection->name = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-      connection->conninfo = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
-      connection->created_at = sqlite3_column_int64 (stmt, 3);
-      g_ptr_array_add (list, connection);
-    }
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      set_sqlite_error (error, self->db, "Cannot list connections");
-      return NULL;
-    }
-  return g_steal_pointer (&list);
+  return list_rows_locked (self, "SELECT id, name, conninfo, created_at FROM connections"
+                           " ORDER BY name", (RowFunc) connection_from_row,
+                           (GDestroyNotify) vigil_connection_free,
+                           "Cannot list connections", error);
 }
 
 gboolean
