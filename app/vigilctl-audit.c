@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <glib-unix.h>
-#include <glib/gstdio.h>
 
 #include "vigil-audit.h"
 #include "vigil-audit-read.h"
@@ -227,13 +226,9 @@ follow_log (Follow *follow)
 static void
 recover_journal (const char *data_dir)
 {
-  g_autofree char *journal = g_build_filename (data_dir, "audit.journal", NULL);
   g_autoptr(GError) error = NULL;
   guint64 replayed = 0;
-  GStatBuf st;
 
-  if (g_stat (journal, &st) != 0 || st.st_size == 0)
-    return;
   if (!vigil_audit_recover (data_dir, &replayed, &error))
     g_printerr ("vigilctl: the audit journal was not replayed: %s\n", error->message);
   else if (replayed > 0)

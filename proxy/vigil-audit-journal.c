@@ -159,6 +159,15 @@ _vigil_audit_journal_reset (VigilAuditJournal  *self,
 
 /* ---- replay ----------------------------------------------------------------------- */
 
+gboolean
+_vigil_audit_journal_has_frames (const char *data_dir)
+{
+  g_autofree char *path = g_build_filename (data_dir, VIGIL_AUDIT_JOURNAL_NAME, NULL);
+  GStatBuf st;
+
+  return g_stat (path, &st) == 0 && st.st_size > 0;
+}
+
 static gboolean
 read_full (int     fd,
            guint8 *buf,

@@ -140,6 +140,8 @@ gboolean           _vigil_audit_journal_lock     (VigilAuditJournal      *self);
 goffset            _vigil_audit_journal_get_size (VigilAuditJournal      *self);
 gboolean           _vigil_audit_journal_reset    (VigilAuditJournal      *self,
                                                   GError                **error);
+/* Whether DATA_DIR's journal exists and is not empty. */
+gboolean           _vigil_audit_journal_has_frames (const char           *data_dir);
 /* Reads DATA_DIR's journal (none is fine) up to its first torn frame. */
 gboolean           _vigil_audit_journal_replay   (const char             *data_dir,
                                                   VigilAuditJournalFunc   func,

@@ -713,6 +713,11 @@ vigil_audit_recover (const char  *data_dir,
 
   g_return_val_if_fail (data_dir != NULL, FALSE);
 
+  if (out_replayed != NULL)
+    *out_replayed = 0;
+  /* Nothing to replay: no write transaction (the directory may even be read-only). */
+  if (!_vigil_audit_journal_has_frames (data_dir))
+    return TRUE;
   ok = _vigil_audit_db_open (&store, data_dir, FALSE, error)
        && _vigil_audit_db_recover (&store, data_dir, &head_id, head_hash, out_replayed, error);
   _vigil_audit_db_close (&store);
