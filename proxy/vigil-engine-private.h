@@ -15,6 +15,7 @@
 #include "vigil-event-hub.h"
 #include "vigil-oidc.h"
 #include "vigil-types.h"
+#include "vigil-upstream-pool.h"
 
 G_BEGIN_DECLS
 
@@ -75,6 +76,7 @@ struct _VigilEngine
   GHashTable   *per_process;       /* pid -> sessions (GUINT_TO_POINTER) */
   guint64       next_session_id;
   GHashTable   *stored_connections; /* name -> conninfo, the store's; replaced, not edited */
+  VigilUpstreamPool *upstream_pool; /* while the engine thread runs */
 };
 
 
@@ -94,6 +96,7 @@ gboolean      _vigil_is_engine_thread          (void);
 #define VIGIL_IS_ENGINE_THREAD() (_vigil_is_engine_thread ())
 
 GMainContext *_vigil_engine_get_context        (VigilEngine  *self);
+VigilUpstreamPool *_vigil_engine_get_upstream_pool (VigilEngine *self);
 VigilStore   *_vigil_engine_get_store          (VigilEngine  *self);
 SSL_CTX      *_vigil_engine_get_tls_context    (VigilEngine  *self);
 guint         _vigil_engine_get_startup_timeout(VigilEngine  *self);

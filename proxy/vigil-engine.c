@@ -203,6 +203,13 @@ _vigil_engine_auth_succeeded (VigilEngine *self,
   g_hash_table_remove (self->auth_failures, name);
 }
 
+VigilUpstreamPool *
+_vigil_engine_get_upstream_pool (VigilEngine *self)
+{
+  g_assert (VIGIL_IS_ENGINE_THREAD ());
+  return self->upstream_pool;
+}
+
 GMainContext *
 _vigil_engine_get_context (VigilEngine *self)
 {
@@ -267,6 +274,9 @@ install_connections (ConnectionsSwap *swap)
 
   g_clear_pointer (&self->stored_connections, g_hash_table_unref);
   self->stored_connections = g_steal_pointer (&swap->table);
+  /* Kept server connections of a changed or removed connection must not linger. */
+  if (self->upstream_pool != NULL)
+    vigil_upstream_pool_expire (self->upstream_pool, G_MAXINT64);
 }
 
 static gboolean
@@ -541,6 +551,7 @@ watchdog_cb (gpointer data)
 
   for (GList *l = sessions; l != NULL; l = l->next)
     vigil_session_watchdog (l->data);
+  vigil_upstream_pool_expire (self->upstream_pool, g_get_monotonic_time ());
   return G_SOURCE_CONTINUE;
 }
 
@@ -553,6 +564,7 @@ engine_thread_main (gpointer data)
 
   g_private_set (&engine_thread_flag, GINT_TO_POINTER (1));
   g_main_context_push_thread_default (self->context);
+  self->upstream_pool = vigil_upstream_pool_new (self->context);
   attach_listener (self, self->tcp_listener);
   attach_listener (self, self->unix_listener);
   _vigil_engine_approvals_attach (self);
@@ -565,6 +577,7 @@ engine_thread_main (gpointer data)
   while (!g_atomic_int_get (&self->stopping))
     g_main_context_iteration (self->context, TRUE);
   close_all_sessions (self);
+  g_clear_pointer (&self->upstream_pool, vigil_upstream_pool_free);
   /* A key set fetch under way would keep its callbacks (and the validator) alive. */
   if (self->oidc != NULL)
     vigil_oidc_abort (self->oidc);

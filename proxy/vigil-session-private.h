@@ -134,6 +134,10 @@ struct _VigilSession
   VigilUpstream     *upstream;
   guint32            backend_pid;
   guint32            cancel_secret;
+  char              *upstream_key;    /* the upstream pool's key for this client */
+  guint8             server_status;   /* of the last ReadyForQuery: 'I', 'T' or 'E' */
+  gboolean           unsynced;        /* client messages sent upstream since the last sync point */
+  gboolean           cancel_sent;     /* a cancel went upstream: the connection is not kept */
   gboolean           terminated;      /* the client sent Terminate */
   gint64             started_at;
   guint64            bytes_from_client;

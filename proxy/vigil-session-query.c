@@ -728,11 +728,33 @@ handle_function_call (VigilSession *self,
   return MSG_CONSUMED;
 }
 
+/* Whether the server has messages from the client that no sync point has closed yet: a
+ * server connection is only kept for the next client at a sync point. */
+static void
+note_sync_point (VigilSession *self,
+                 guint8        type)
+{
+  switch (type)
+    {
+    case VIGIL_FE_QUERY:
+    case VIGIL_FE_FUNCTION_CALL:
+    case VIGIL_FE_SYNC:
+      self->unsynced = FALSE;
+      break;
+    case VIGIL_FE_TERMINATE:
+      break;
+    default:
+      self->unsynced = TRUE;
+      break;
+    }
+}
+
 MessageResult
 _vigil_session_handle_client_message (VigilSession *self,
                                       const guint8 *msg,
                                       gsize         len)
 {
+  note_sync_point (self, msg[0]);
   switch (msg[0])
     {
     case VIGIL_FE_QUERY:
@@ -752,8 +774,9 @@ _vigil_session_handle_client_message (VigilSession *self,
       self->syncs_sent++;
       return MSG_CONSUMED;
     case VIGIL_FE_TERMINATE:
+      /* Not forwarded: the server connection may serve the next client, and when it is
+       * closed instead, libpq says goodbye itself. */
       self->terminated = TRUE;
-      forward (self, msg, len);
       return MSG_CONSUMED;
     default:
       forward (self, msg, len);

@@ -215,6 +215,7 @@ _vigil_session_handle_server_message (VigilSession *self,
         emit_masked (self, NULL, msg, len);
       break;
     case VIGIL_BE_READY_FOR_QUERY:
+      self->server_status = len > VIGIL_WIRE_HEADER_SIZE ? msg[VIGIL_WIRE_HEADER_SIZE] : 0;
       finish_sync_point (self);
       break;
     default:

@@ -471,6 +471,23 @@ announce_session (VigilSession *self)
 }
 
 static void
+use_upstream (VigilSession  *self,
+              VigilUpstream *upstream)
+{
+  self->upstream = upstream;
+  g_unix_set_fd_nonblocking (vigil_upstream_get_fd (upstream), TRUE, NULL);
+  self->server = vigil_stream_new (vigil_upstream_get_fd (upstream));
+  if (vigil_upstream_get_ssl (upstream) != NULL)
+    vigil_stream_set_ssl (self->server, vigil_upstream_get_ssl (upstream), TRUE);
+  _vigil_session_attach_server (self);
+  _vigil_session_clear_timeout (self);
+  announce_session (self);
+  self->server_status = 'I';
+  self->state = SESSION_READY;
+  self->client_readable = TRUE;
+}
+
+static void
 upstream_connected_cb (GObject      *source,
                        GAsyncResult *result,
                        gpointer      user_data)
@@ -493,16 +510,7 @@ upstream_connected_cb (GObject      *source,
     }
   else
     {
-      self->upstream = upstream;
-      g_unix_set_fd_nonblocking (vigil_upstream_get_fd (upstream), TRUE, NULL);
-      self->server = vigil_stream_new (vigil_upstream_get_fd (upstream));
-      if (vigil_upstream_get_ssl (upstream) != NULL)
-        vigil_stream_set_ssl (self->server, vigil_upstream_get_ssl (upstream), TRUE);
-      _vigil_session_attach_server (self);
-      _vigil_session_clear_timeout (self);
-      announce_session (self);
-      self->state = SESSION_READY;
-      self->client_readable = TRUE;
+      use_upstream (self, upstream);
       _vigil_session_pump (self);
     }
   vigil_session_unref (self);
@@ -513,11 +521,21 @@ connect_upstream (VigilSession *self)
 {
   const char *conninfo = _vigil_engine_lookup_connection (self->engine, self->database);
   g_autofree char *message = NULL;
+  VigilUpstream *upstream;
 
   if (conninfo == NULL)
     {
       message = g_strdup_printf ("connection \"%s\" does not exist", self->database);
       _vigil_session_fatal (self, VIGIL_SQLSTATE_INVALID_CATALOG, message);
+      return;
+    }
+  self->upstream_key = vigil_upstream_pool_key (conninfo, self->startup);
+  upstream = vigil_upstream_pool_take (_vigil_engine_get_upstream_pool (self->engine),
+                                       self->upstream_key);
+  if (upstream != NULL)
+    {
+      /* The caller pumps the session once this returns. */
+      use_upstream (self, upstream);
       return;
     }
   self->state = SESSION_CONNECTING;

@@ -69,6 +69,7 @@ session_release (VigilSession *self)
   g_clear_pointer (&self->scratch, g_byte_array_unref);
   g_free (self->user);
   g_free (self->database);
+  g_free (self->upstream_key);
   g_free (self->end_reason);
   g_free (self);
 }
@@ -90,8 +91,23 @@ vigil_session_unref (VigilSession *self)
     session_release (self);
 }
 
+/* The client left at a sync point with nothing in flight: the server connection, reset,
+ * can serve the next client. */
+static gboolean
+upstream_reusable (VigilSession *self)
+{
+  return self->state == SESSION_READY && self->upstream != NULL && self->upstream_key != NULL &&
+         self->server_status == 'I' && !self->unsynced && !self->cancel_sent &&
+         self->syncs_sent == self->syncs_answered && g_queue_is_empty (&self->inflight) &&
+         self->hold == HOLD_NONE && !self->fncall_resolving && !self->audit_failed &&
+         vigil_buffer_len (&self->server_in) == 0 && vigil_buffer_len (&self->server_out) == 0 &&
+         !vigil_stream_has_pending (self->server);
+}
+
+/* KEEP: hand the server connection to the engine's pool rather than closing it. */
 static void
-detach_upstream (VigilSession *self)
+detach_upstream (VigilSession *self,
+                 gboolean      keep)
 {
   if (self->server_tag != NULL)
     {
@@ -109,24 +125,31 @@ detach_upstream (VigilSession *self)
   if (!self->terminated && self->syncs_sent > self->syncs_answered)
     vigil_upstream_cancel (self->upstream);
   g_clear_pointer (&self->server, vigil_stream_free);
-  g_clear_pointer (&self->upstream, vigil_upstream_close);
+  if (keep)
+    vigil_upstream_pool_give (_vigil_engine_get_upstream_pool (self->engine),
+                              self->upstream_key, g_steal_pointer (&self->upstream));
+  else
+    g_clear_pointer (&self->upstream, vigil_upstream_close);
 }
 
 void
 vigil_session_close (VigilSession *self,
                      const char   *reason)
 {
+  gboolean keep_upstream;
+
   g_assert (VIGIL_IS_ENGINE_THREAD ());
 
   if (self->state == SESSION_CLOSED)
     return;
+  keep_upstream = upstream_reusable (self);
   if (self->end_reason == NULL)
     self->end_reason = g_strdup (reason);
   self->state = SESSION_CLOSED;
   _vigil_session_clear_timeout (self);
   _vigil_session_hold_withdraw (self);
   _vigil_session_cancel_login (self);
-  detach_upstream (self);
+  detach_upstream (self, keep_upstream);
   if (self->counted_pid > 0)
     _vigil_engine_count_process (self->engine, self->counted_pid, -1);
   if (self->source != NULL)
@@ -208,7 +231,7 @@ _vigil_session_drain_and_close (VigilSession *self,
   g_free (self->end_reason);
   self->end_reason = g_strdup (reason);
   self->state = SESSION_DRAINING;
-  detach_upstream (self);
+  detach_upstream (self, FALSE);
   _vigil_session_set_timeout (self, SESSION_DRAIN_TIMEOUT_MS, drain_timed_out_cb);
 }
 
@@ -799,6 +822,8 @@ vigil_session_watchdog (VigilSession *self)
 void
 vigil_session_cancel (VigilSession *self)
 {
-  if (self->upstream != NULL)
-    vigil_upstream_cancel (self->upstream);
+  if (self->upstream == NULL)
+    return;
+  self->cancel_sent = TRUE;
+  vigil_upstream_cancel (self->upstream);
 }
