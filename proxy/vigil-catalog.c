@@ -64,6 +64,7 @@ struct _VigilCatalog
   GMutex      lock;
   GHashTable *tables;     /* GUINT_TO_POINTER (oid) -> CatalogTable */
   GHashTable *relations;  /* name as the classifier wrote it -> CatalogRelation */
+  guint       generation; /* atomic: bumped by each invalidation */
 
   /* the worker holding conn_lock only */
   GMutex      conn_lock;
@@ -418,5 +419,12 @@ vigil_catalog_invalidate (VigilCatalog *self)
   g_mutex_lock (&self->lock);
   g_hash_table_remove_all (self->tables);
   g_hash_table_remove_all (self->relations);
+  g_atomic_int_inc (&self->generation);
   g_mutex_unlock (&self->lock);
+}
+
+guint
+vigil_catalog_get_generation (VigilCatalog *self)
+{
+  return (guint) g_atomic_int_get (&self->generation);
 }

@@ -52,5 +52,7 @@ gboolean      vigil_catalog_load_relation   (VigilCatalog       *self,
 
 /* After DDL: everything is looked up again. */
 void          vigil_catalog_invalidate      (VigilCatalog       *self);
+/* Changes with every invalidation: what was worked out from the names before is stale. */
+guint         vigil_catalog_get_generation  (VigilCatalog       *self);
 
 G_END_DECLS

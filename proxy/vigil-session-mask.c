@@ -254,6 +254,10 @@ store_described (SessionMask     *mask,
 
   if (current == NULL || current->record == NULL || current->record->statement == NULL)
     return;
+  copy = g_hash_table_lookup (mask->described, current->record->statement);
+  if (copy != NULL && copy->len == mask->plan->len &&
+      memcmp (copy->data, mask->plan->data, mask->plan->len * sizeof (ColumnPlan)) == 0)
+    return;
   if (g_hash_table_size (mask->described) >= DESCRIBED_MAX)
     g_hash_table_remove_all (mask->described);
   copy = g_array_sized_new (FALSE, FALSE, sizeof (ColumnPlan), mask->plan->len);
@@ -361,6 +365,45 @@ build_plan (SessionMask  *mask,
   mask->state = active ? PLAN_ACTIVE : PLAN_PASS;
 }
 
+static guint
+catalog_generation (SessionMask *mask)
+{
+  VigilCatalog *catalog = mask->column_rules->len > 0 ? _vigil_session_mask_catalog (mask) : NULL;
+
+  return catalog != NULL ? vigil_catalog_get_generation (catalog) : 0;
+}
+
+/* The same RowDescription as last time, under the same rules and catalog: same plan. */
+static gboolean
+reuse_last_plan (SessionMask  *mask,
+                 const guint8 *msg,
+                 gsize         len)
+{
+  if (mask->last_desc->len != len || mask->last_serial != mask->rules_serial ||
+      mask->last_generation != catalog_generation (mask) ||
+      memcmp (mask->last_desc->data, msg, len) != 0)
+    return FALSE;
+  g_array_set_size (mask->plan, 0);
+  g_array_append_vals (mask->plan, mask->last_plan->data, mask->last_plan->len);
+  mask->state = mask->last_state;
+  return TRUE;
+}
+
+static void
+remember_plan (SessionMask  *mask,
+               const guint8 *msg,
+               gsize         len,
+               guint         generation)
+{
+  g_byte_array_set_size (mask->last_desc, 0);
+  g_byte_array_append (mask->last_desc, msg, (guint) len);
+  g_array_set_size (mask->last_plan, 0);
+  g_array_append_vals (mask->last_plan, mask->plan->data, mask->plan->len);
+  mask->last_state = mask->state;
+  mask->last_serial = mask->rules_serial;
+  mask->last_generation = generation;
+}
+
 static MaskAction
 handle_row_description (SessionMask     *mask,
                         SessionInFlight *current,
@@ -368,27 +411,42 @@ handle_row_description (SessionMask     *mask,
                         gsize            len)
 {
   VigilCatalog *catalog;
+  gboolean names_known = TRUE;
+  guint generation;
 
   mask->state = PLAN_PASS;
   if (!masking_enabled (mask, current))
     return MASK_PASS;
-  if (mask->column_rules->len > 0 && !mask->lookup_done &&
-      (catalog = _vigil_session_mask_catalog (mask)) != NULL)
+  if (reuse_last_plan (mask, msg, len))
     {
-      if (mask->lookup_pending)
-        return MASK_WAIT;
-      if (!collect_oids (mask, msg, len))
-        return MASK_PASS;
-      if (mask->oids->len > 0 &&
-          !vigil_catalog_has_tables (catalog, (guint32 *) mask->oids->data, mask->oids->len))
+      mask->lookup_done = FALSE;
+      store_described (mask, current);
+      return MASK_PASS;
+    }
+  generation = catalog_generation (mask);
+  if (mask->column_rules->len > 0 && (catalog = _vigil_session_mask_catalog (mask)) != NULL)
+    {
+      /* After a lookup: what it found is used, whether or not it found everything. */
+      names_known = !mask->lookup_done;
+      if (!mask->lookup_done)
         {
-          _vigil_session_mask_start_lookup (mask, (guint32 *) mask->oids->data,
-                                            mask->oids->len, NULL);
-          return MASK_WAIT;
+          if (mask->lookup_pending)
+            return MASK_WAIT;
+          if (!collect_oids (mask, msg, len))
+            return MASK_PASS;
+          if (mask->oids->len > 0 &&
+              !vigil_catalog_has_tables (catalog, (guint32 *) mask->oids->data, mask->oids->len))
+            {
+              _vigil_session_mask_start_lookup (mask, (guint32 *) mask->oids->data,
+                                                mask->oids->len, NULL);
+              return MASK_WAIT;
+            }
         }
     }
   mask->lookup_done = FALSE;
   build_plan (mask, msg, len);
+  if (names_known)
+    remember_plan (mask, msg, len, generation);
   store_described (mask, current);
   return MASK_PASS;
 }
@@ -564,27 +622,38 @@ handle_notification (SessionMask     *mask,
   return MASK_REPLACED;
 }
 
+/* Whether the comma-separated CLASSES name one of NAMES (no allocation: per statement). */
+static gboolean
+class_list_has_any (const char         *classes,
+                    const char * const *names)
+{
+  for (const char *p = classes; *p != '\0';)
+    {
+      gsize n = strcspn (p, ",");
+
+      for (guint i = 0; names[i] != NULL; i++)
+        if (strlen (names[i]) == n && strncmp (p, names[i], n) == 0)
+          return TRUE;
+      p += n + (p[n] == ',');
+    }
+  return FALSE;
+}
+
 /* CommandComplete: a statement that may have changed the schema empties the catalog. */
 static void
 handle_command_complete (SessionMask     *mask,
                          SessionInFlight *current)
 {
   static const char * const ddl[] = { "create", "alter", "drop", "temp", "do", NULL };
-  g_auto(GStrv) classes = NULL;
+  VigilCatalog *catalog;
 
-  if (current == NULL || current->record == NULL || current->record->class == NULL)
+  if (current == NULL || current->record == NULL || current->record->class == NULL ||
+      !class_list_has_any (current->record->class, ddl))
     return;
-  classes = g_strsplit (current->record->class, ",", -1);
-  for (guint i = 0; classes[i] != NULL; i++)
-    if (g_strv_contains (ddl, classes[i]))
-      {
-        VigilCatalog *catalog = _vigil_session_mask_catalog (mask);
-
-        if (catalog != NULL)
-          vigil_catalog_invalidate (catalog);
-        g_hash_table_remove_all (mask->described);
-        return;
-      }
+  catalog = _vigil_session_mask_catalog (mask);
+  if (catalog != NULL)
+    vigil_catalog_invalidate (catalog);
+  g_hash_table_remove_all (mask->described);
 }
 
 /* ---- worker -------------------------------------------------------------------------- */
@@ -706,6 +775,7 @@ _vigil_session_mask_rules (SessionMask *mask)
   mask->policy = policy;
   g_ptr_array_set_size (mask->column_rules, 0);
   mask->n_passes = 0;
+  mask->rules_serial++;
   g_hash_table_remove_all (mask->described);
   rules = policy != NULL ? vigil_policy_get_masking_rules (policy, &n_rules) : NULL;
   for (guint i = 0; i < n_rules; i++)
@@ -836,6 +906,8 @@ _vigil_session_mask_new (VigilSession *self)
   mask->session = self;
   mask->column_rules = g_ptr_array_new ();
   mask->plan = g_array_new (FALSE, FALSE, sizeof (ColumnPlan));
+  mask->last_desc = g_byte_array_new ();
+  mask->last_plan = g_array_new (FALSE, FALSE, sizeof (ColumnPlan));
   mask->oids = g_array_new (FALSE, FALSE, sizeof (guint32));
   mask->described = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify) g_array_unref);
@@ -852,6 +924,8 @@ _vigil_session_mask_free (SessionMask *mask)
   g_clear_object (&mask->policy);
   g_ptr_array_unref (mask->column_rules);
   g_array_unref (mask->plan);
+  g_byte_array_unref (mask->last_desc);
+  g_array_unref (mask->last_plan);
   g_array_unref (mask->oids);
   g_hash_table_unref (mask->described);
   g_string_free (mask->value, TRUE);

@@ -75,6 +75,15 @@ struct _SessionMask
   PlanState     state;
   GArray       *plan;           /* ColumnPlan */
   GHashTable   *described;      /* statement text -> GArray of ColumnPlan (no RowDescription) */
+  guint         rules_serial;   /* bumped each time the rules are worked out again */
+
+  /* the last RowDescription whose plan was built with every name known, and that plan:
+   * a prepared statement described again and again is planned once */
+  GByteArray   *last_desc;
+  GArray       *last_plan;      /* ColumnPlan */
+  PlanState     last_state;
+  guint         last_serial;    /* rules_serial then */
+  guint         last_generation;/* the catalog's then */
   GArray       *oids;           /* scratch: table OIDs to resolve */
 
   /* a catalog lookup on a worker */
