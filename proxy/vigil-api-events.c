@@ -1,6 +1,7 @@
-/* vigil-api-events.c: the live statement stream as server-sent events, and the metrics'
- * feed. One subscription to the engine's events serves every client; agents only see
- * their own statements. The records are masked as the engine emits them.
+/* vigil-api-events.c: the live statement stream as server-sent events. One subscription
+ * to the engine's events serves every client, and exists only while a client does: the
+ * engine copies each record for a subscriber. Agents only see their own statements. The
+ * records are masked as the engine emits them.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -37,10 +38,22 @@ client_send (EventClient *client,
 }
 
 static void
+unsubscribe (VigilApi *self)
+{
+  if (self->events_id != 0)
+    vigil_engine_unsubscribe_events (self->engine, self->events_id);
+  self->events_id = 0;
+}
+
+static void
 client_finished_cb (SoupServerMessage *msg,
                     EventClient       *client)
 {
-  g_ptr_array_remove_fast (client->api->event_clients, client);
+  VigilApi *self = client->api;
+
+  g_ptr_array_remove_fast (self->event_clients, client);
+  if (self->event_clients->len == 0)
+    unsubscribe (self);
 }
 
 static void
@@ -49,9 +62,8 @@ events_cb (GPtrArray *records,
 {
   VigilApi *self = user_data;
 
-  if (self->metrics == NULL)
+  if (self->event_clients == NULL)
     return;
-  vigil_metrics_add_records (self->metrics, records);
   for (guint c = 0; c < self->event_clients->len; c++)
     {
       EventClient *client = g_ptr_array_index (self->event_clients, c);
@@ -88,8 +100,6 @@ _vigil_api_events_start (VigilApi *self)
   g_autoptr(GSource) source = g_timeout_source_new_seconds (KEEPALIVE_SECONDS);
 
   self->event_clients = g_ptr_array_new_with_free_func ((GDestroyNotify) client_free);
-  self->events_id = vigil_engine_subscribe_events (self->engine, self->context, events_cb,
-                                                   self, NULL);
   g_source_set_callback (source, keepalive_cb, self, NULL);
   self->keepalive_id = g_source_attach (source, self->context);
 }
@@ -97,9 +107,7 @@ _vigil_api_events_start (VigilApi *self)
 void
 _vigil_api_events_stop (VigilApi *self)
 {
-  if (self->events_id != 0)
-    vigil_engine_unsubscribe_events (self->engine, self->events_id);
-  self->events_id = 0;
+  unsubscribe (self);
   if (self->keepalive_id != 0)
     g_source_destroy (g_main_context_find_source_by_id (self->context, self->keepalive_id));
   self->keepalive_id = 0;
@@ -126,6 +134,9 @@ _vigil_api_events_attach (ApiRequest *request)
     client->identity = g_strdup (request->caller.name);
   g_ptr_array_add (self->event_clients, client);
   g_signal_connect (client->msg, "finished", G_CALLBACK (client_finished_cb), client);
+  if (self->events_id == 0)
+    self->events_id = vigil_engine_subscribe_events (self->engine, self->context, events_cb,
+                                                     self, NULL);
 
   soup_server_message_set_status (request->msg, SOUP_STATUS_OK, NULL);
   soup_message_headers_set_content_type (headers, "text/event-stream", NULL);

@@ -35,7 +35,7 @@ struct _VigilApi
   /* API thread only */
   SoupServer     *server;
   VigilApprovals *approvals;
-  VigilMetrics   *metrics;
+  VigilMetrics   *metrics;         /* the engine's */
   GHashTable     *auth_cache;      /* hex SHA-256 of the credential -> ApiAuthEntry */
   GPtrArray      *event_clients;   /* ApiEventClient */
   guint           events_id;

@@ -232,7 +232,7 @@ thread_cleanup (VigilApi *self)
     soup_server_disconnect (self->server);
   g_clear_object (&self->server);
   g_clear_object (&self->approvals);
-  g_clear_pointer (&self->metrics, vigil_metrics_free);
+  self->metrics = NULL;
   _vigil_api_auth_clear (self);
 }
 
@@ -245,7 +245,7 @@ thread_main (gpointer data)
   guint16 port = 0;
 
   g_main_context_push_thread_default (self->context);
-  self->metrics = vigil_metrics_new ();
+  self->metrics = _vigil_engine_get_metrics (self->engine);
   _vigil_api_auth_init (self);
   self->approvals = vigil_approvals_open (self->data_dir, &error);
   if (self->approvals != NULL && listen_on (self, address, &port, &error))

@@ -13,6 +13,7 @@
 #include "vigil-policy.h"
 #include "vigil-engine.h"
 #include "vigil-event-hub.h"
+#include "vigil-metrics.h"
 #include "vigil-oidc.h"
 #include "vigil-types.h"
 #include "vigil-upstream-pool.h"
@@ -58,6 +59,7 @@ struct _VigilEngine
                                      * worker's (one at a time, under policy_checking) */
 
   VigilEventHub *events;           /* thread-safe */
+  VigilMetrics  *metrics;          /* thread-safe; counts every record emitted */
   guint         sink_id;           /* the console's subscription (vigil_engine_set_event_sink) */
   VigilEngineEventsFunc sink_func;
   gpointer      sink_data;
@@ -97,6 +99,8 @@ gboolean      _vigil_is_engine_thread          (void);
 
 GMainContext *_vigil_engine_get_context        (VigilEngine  *self);
 VigilUpstreamPool *_vigil_engine_get_upstream_pool (VigilEngine *self);
+/* Any thread: the Prometheus counters, fed as records are emitted. */
+VigilMetrics *_vigil_engine_get_metrics        (VigilEngine  *self);
 VigilStore   *_vigil_engine_get_store          (VigilEngine  *self);
 SSL_CTX      *_vigil_engine_get_tls_context    (VigilEngine  *self);
 guint         _vigil_engine_get_startup_timeout(VigilEngine  *self);

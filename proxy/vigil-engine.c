@@ -468,7 +468,14 @@ void
 _vigil_engine_emit_event (VigilEngine            *self,
                           const VigilAuditRecord *record)
 {
+  vigil_metrics_add_record (self->metrics, record);
   vigil_event_hub_publish (self->events, record);
+}
+
+VigilMetrics *
+_vigil_engine_get_metrics (VigilEngine *self)
+{
+  return self->metrics;
 }
 
 static void
@@ -679,6 +686,7 @@ vigil_engine_finalize (GObject *object)
   g_clear_pointer (&self->tls, SSL_CTX_free);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_pointer (&self->events, vigil_event_hub_free);
+  g_clear_pointer (&self->metrics, vigil_metrics_free);
   g_free (self->listen_host);
   g_free (self->socket_dir);
   g_free (self->socket_path);
@@ -708,6 +716,7 @@ vigil_engine_init (VigilEngine *self)
   self->startup_timeout = 30;
   self->context = g_main_context_new ();
   self->events = vigil_event_hub_new ();
+  self->metrics = vigil_metrics_new ();
   g_mutex_init (&self->policy_lock);
   self->classifier = vigil_classifier_new (4096);
   _vigil_engine_approvals_init (self);

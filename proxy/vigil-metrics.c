@@ -18,8 +18,9 @@ typedef struct
 
 struct _VigilMetrics
 {
+  GMutex      lock;
   GHashTable *statements;   /* "class\ndecision" -> guint64* */
-  GHashTable *open;         /* record id set: started, outcome not seen */
+  GHashTable *open;         /* record id set (GSIZE_TO_POINTER): started, no outcome yet */
   GHashTable *sessions;     /* session id -> last seen (gint64 us) */
   GHashTable *approvals;    /* approval ids already counted */
   guint64     held;
@@ -91,36 +92,58 @@ static void
 count_statement (VigilMetrics           *self,
                  const VigilAuditRecord *r)
 {
-  g_autofree char *key = g_strconcat (r->class ? r->class : "other", "\n",
-                                      r->decision ? r->decision : "allow", NULL);
-  guint64 *n = g_hash_table_lookup (self->statements, key);
+  char small[256];
+  g_autofree char *large = NULL;
+  const char *key = small;
+  gsize len = (gsize) g_snprintf (small, sizeof small, "%s\n%s", r->class ? r->class : "other",
+                                  r->decision ? r->decision : "allow");
+  guint64 *n;
 
+  if (len >= sizeof small)
+    key = large = g_strconcat (r->class ? r->class : "other", "\n",
+                               r->decision ? r->decision : "allow", NULL);
+  n = g_hash_table_lookup (self->statements, key);
   if (n == NULL)
     {
       n = g_new0 (guint64, 1);
-      g_hash_table_insert (self->statements, g_steal_pointer (&key), n);
+      g_hash_table_insert (self->statements, g_strdup (key), n);
     }
   (*n)++;
+}
+
+static void
+saw_session (VigilMetrics *self,
+             guint64       session)
+{
+  gint64 now = g_get_real_time ();
+  gint64 *last = g_hash_table_lookup (self->sessions, &session);
+
+  if (last != NULL)
+    *last = now;
+  else
+    g_hash_table_insert (self->sessions, g_memdup2 (&session, sizeof session),
+                         g_memdup2 (&now, sizeof now));
 }
 
 static void
 add_record (VigilMetrics           *self,
             const VigilAuditRecord *r)
 {
-  gint64 key = r->id;
+  /* Ids are positive; on a 32-bit system two ids 2^32 apart share a key, which can only
+   * make an outcome count a statement that was counted already. */
+  gpointer key = GSIZE_TO_POINTER ((gsize) r->id);
   gboolean outcome = r->duration_us >= 0 || r->rows >= 0;
 
-  g_hash_table_insert (self->sessions, g_memdup2 (&r->session, sizeof r->session),
-                       g_memdup2 (&(gint64) { g_get_real_time () }, sizeof (gint64)));
+  saw_session (self, r->session);
   if (!outcome)
     {
       if (g_hash_table_size (self->open) >= MAX_OPEN)
         g_hash_table_remove_all (self->open);
-      if (key <= 0 || g_hash_table_add (self->open, g_memdup2 (&key, sizeof key)))
+      if (r->id <= 0 || g_hash_table_add (self->open, key))
         count_statement (self, r);
       return;
     }
-  if (key <= 0 || !g_hash_table_remove (self->open, &key))
+  if (r->id <= 0 || !g_hash_table_remove (self->open, key))
     count_statement (self, r);
   self->masked += r->masked;
   if (r->duration_us >= 0)
@@ -177,8 +200,9 @@ vigil_metrics_new (void)
 {
   VigilMetrics *self = g_new0 (VigilMetrics, 1);
 
+  g_mutex_init (&self->lock);
   self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  self->open = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->open = g_hash_table_new (g_direct_hash, g_direct_equal);
   self->sessions = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->approvals = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   histogram_init (&self->held_wait, wait_bounds, G_N_ELEMENTS (wait_bounds));
@@ -197,17 +221,19 @@ vigil_metrics_free (VigilMetrics *self)
   g_hash_table_unref (self->approvals);
   g_free (self->held_wait.counts);
   g_free (self->duration.counts);
+  g_mutex_clear (&self->lock);
   g_free (self);
 }
 
 void
-vigil_metrics_add_records (VigilMetrics *self,
-                           GPtrArray    *records)
+vigil_metrics_add_record (VigilMetrics           *self,
+                          const VigilAuditRecord *record)
 {
   g_return_if_fail (self != NULL);
 
-  for (guint i = 0; i < records->len; i++)
-    add_record (self, g_ptr_array_index (records, i));
+  g_mutex_lock (&self->lock);
+  add_record (self, record);
+  g_mutex_unlock (&self->lock);
 }
 
 void
@@ -218,11 +244,14 @@ vigil_metrics_add_approval (VigilMetrics        *self,
 
   if (vigil_approval_is_pending (approval) || approval->decided_us <= 0)
     return;
-  if (!g_hash_table_add (self->approvals, g_memdup2 (&approval->id, sizeof approval->id)))
-    return;
-  self->held++;
-  histogram_observe (&self->held_wait,
-                     MAX (approval->decided_us - approval->created_us, 0) / (double) G_USEC_PER_SEC);
+  g_mutex_lock (&self->lock);
+  if (g_hash_table_add (self->approvals, g_memdup2 (&approval->id, sizeof approval->id)))
+    {
+      self->held++;
+      histogram_observe (&self->held_wait, MAX (approval->decided_us - approval->created_us, 0) /
+                                           (double) G_USEC_PER_SEC);
+    }
+  g_mutex_unlock (&self->lock);
 }
 
 char *
@@ -235,6 +264,7 @@ vigil_metrics_render (VigilMetrics *self,
 
   g_return_val_if_fail (self != NULL, NULL);
 
+  g_mutex_lock (&self->lock);
   render_statements (self, out);
   g_string_append_printf (out, "# HELP vigil_held_total Statements held for approval and decided.\n"
                           "# TYPE vigil_held_total counter\nvigil_held_total %" G_GUINT64_FORMAT "\n",
@@ -256,5 +286,6 @@ vigil_metrics_render (VigilMetrics *self,
                                           vigil_audit_get_last_commit_us (audit) / 1e6 : 0));
   histogram_render (&self->duration, "vigil_statement_duration_seconds",
                     "Statement latency upstream.", out);
+  g_mutex_unlock (&self->lock);
   return g_string_free (out, FALSE);
 }

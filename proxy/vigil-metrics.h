@@ -1,7 +1,8 @@
 /* vigil-metrics.h: counters for the HTTP API's Prometheus endpoint.
  *
- * Fed by the engine's live event stream and by the approval queue; rendered in the
- * Prometheus text exposition format. Not thread-safe: one thread (the API's) owns it.
+ * Fed by the engine as it emits each statement's records and by the approval queue;
+ * rendered in the Prometheus text exposition format. Thread-safe; counting a record
+ * allocates nothing once its class, decision and session have been seen.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -18,10 +19,10 @@ typedef struct _VigilMetrics VigilMetrics;
 
 VigilMetrics *vigil_metrics_new              (void);
 void          vigil_metrics_free             (VigilMetrics        *self);
-/* A batch from vigil_engine_subscribe_events(): each statement is counted once, its
- * outcome (duration, masked values) when the second record with the same id arrives. */
-void          vigil_metrics_add_records      (VigilMetrics        *self,
-                                              GPtrArray           *records);
+/* A record as the engine emits it: each statement is counted once, its outcome
+ * (duration, masked values) when the second record with the same id arrives. */
+void          vigil_metrics_add_record       (VigilMetrics           *self,
+                                              const VigilAuditRecord *record);
 /* Held statements and their wait, counted once per request once it is decided. */
 void          vigil_metrics_add_approval     (VigilMetrics        *self,
                                               const VigilApproval *approval);
