@@ -65,6 +65,8 @@ typedef struct
 {
   gint       refs;
   char      *text;
+  char      *audit_text;   /* TEXT as the audit keeps it (values redacted); NULL until used */
+  guint      audit_masked; /* values redacted in AUDIT_TEXT */
   GPtrArray *statements;   /* VigilStatement */
   gboolean   mask;         /* FALSE when the deciding rule said "mask": false */
 } SessionPrepared;
@@ -148,6 +150,7 @@ struct _VigilSession
   GHashTable        *prepared;        /* name -> SessionPrepared */
   GHashTable        *portals;         /* name -> SessionPortal */
   GQueue             inflight;        /* SessionInFlight, in the order the server answers */
+  GQueue             finished;        /* SessionInFlight answered, outcome not yet recorded */
   guint64            syncs_sent;      /* Query, Sync and FunctionCall messages forwarded */
   guint64            syncs_answered;  /* ReadyForQuery messages seen */
   gboolean           audit_failed;    /* the audit refused a record: nothing more runs */
@@ -217,6 +220,9 @@ void     _vigil_session_inflight_free    (SessionInFlight *f);
 /* Appends F's outcome to the audit and tells the console. */
 void     _vigil_session_record_outcome   (VigilSession    *self,
                                           SessionInFlight *f);
+/* Records the outcomes of the statements answered since the last call, and frees them:
+ * once their results are on their way to the client, off the round trip. */
+void     _vigil_session_record_finished  (VigilSession    *self);
 /* FALSE once the audit refused a record (the session has been ended, 58030). */
 gboolean _vigil_session_check_audit      (VigilSession *self);
 

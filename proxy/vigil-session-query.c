@@ -49,6 +49,7 @@ prepared_unref (SessionPrepared *p)
   if (p == NULL || --p->refs > 0)
     return;
   g_free (p->text);
+  g_free (p->audit_text);
   g_ptr_array_unref (p->statements);
   g_free (p);
 }
@@ -83,6 +84,7 @@ _vigil_session_init_statements (VigilSession *self)
   self->sql_prepared = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                               (GDestroyNotify) g_ptr_array_unref);
   g_queue_init (&self->inflight);
+  g_queue_init (&self->finished);
 }
 
 void
@@ -93,6 +95,7 @@ _vigil_session_clear_statements (VigilSession *self)
   g_clear_pointer (&self->poisons, g_hash_table_unref);
   g_clear_pointer (&self->sql_prepared, g_hash_table_unref);
   g_queue_clear_full (&self->inflight, (GDestroyNotify) _vigil_session_inflight_free);
+  _vigil_session_record_finished (self);
 }
 
 /* ---- forwarding ---------------------------------------------------------------------- */
@@ -172,12 +175,37 @@ join_relations (const VigilStatement *st)
   return g_strjoinv (",", st->relations);
 }
 
+/* TEXT as the audit keeps it, values redacted; *MASKED counts them. */
+static char *
+audit_text (VigilSession *self,
+            const char   *text,
+            guint        *masked)
+{
+  char *shown = _vigil_session_mask_for_audit (self, text, masked);
+
+  return shown != NULL ? shown : g_strdup (text);
+}
+
+/* A prepared statement's text is redacted once, however often it runs. */
+static const char *
+prepared_audit_text (VigilSession    *self,
+                     SessionPrepared *prepared,
+                     guint           *masked)
+{
+  if (prepared->audit_text == NULL)
+    prepared->audit_text = audit_text (self, prepared->text, &prepared->audit_masked);
+  *masked += prepared->audit_masked;
+  return prepared->audit_text;
+}
+
+/* SHOWN: the statement text as the audit keeps it (taken over). */
 static VigilAuditRecord *
-new_record (VigilSession         *self,
-            const char           *protocol,
-            const char           *text,
-            const VigilStatement *st,
-            const VigilVerdict   *verdict)
+new_record_shown (VigilSession         *self,
+                  const char           *protocol,
+                  char                 *shown,
+                  guint                 masked,
+                  const VigilStatement *st,
+                  const VigilVerdict   *verdict)
 {
   VigilAuditRecord *r = vigil_audit_record_new ();
 
@@ -193,9 +221,8 @@ new_record (VigilSession         *self,
   r->connection = g_strdup (self->database);
   r->session = self->id;
   r->protocol = g_strdup (protocol);
-  r->statement = _vigil_session_mask_for_audit (self, text, &r->masked);
-  if (r->statement == NULL)
-    r->statement = g_strdup (text);
+  r->statement = shown;
+  r->masked = masked;
   r->class = st ? vigil_class_set_to_string (st->classes) : g_strdup ("other");
   r->relations = st ? join_relations (st) : NULL;
   r->decision = g_strdup (vigil_decision_to_string (verdict->decision));
@@ -209,6 +236,19 @@ new_record (VigilSession         *self,
   return r;
 }
 
+static VigilAuditRecord *
+new_record (VigilSession         *self,
+            const char           *protocol,
+            const char           *text,
+            const VigilStatement *st,
+            const VigilVerdict   *verdict)
+{
+  guint masked = 0;
+  char *shown = audit_text (self, text, &masked);
+
+  return new_record_shown (self, protocol, shown, masked, st, verdict);
+}
+
 void
 _vigil_session_record_outcome (VigilSession    *self,
                                SessionInFlight *f)
@@ -220,6 +260,18 @@ _vigil_session_record_outcome (VigilSession    *self,
     vigil_audit_append_outcome (audit, r->id, r->rows, r->duration_us, r->masked,
                                 r->error_sqlstate, r->error_message, r->bytes_to_client);
   _vigil_engine_emit_event (self->engine, r);
+}
+
+void
+_vigil_session_record_finished (VigilSession *self)
+{
+  SessionInFlight *f;
+
+  while ((f = g_queue_pop_head (&self->finished)) != NULL)
+    {
+      _vigil_session_record_outcome (self, f);
+      _vigil_session_inflight_free (f);
+    }
 }
 
 /* Queues the statement's result slot and writes its audit record; a record that cannot
@@ -620,7 +672,10 @@ handle_execute (VigilSession *self,
     {
       if (portal->prepared->statements->len > 0)
         st = g_ptr_array_index (portal->prepared->statements, 0);
-      record = new_record (self, "extended", portal->prepared->text, st, &allowed);
+      guint masked = 0;
+      const char *shown = prepared_audit_text (self, portal->prepared, &masked);
+
+      record = new_record_shown (self, "extended", g_strdup (shown), masked, st, &allowed);
       record->params = _vigil_session_mask_for_audit (self, portal->params, &record->masked);
       if (record->params == NULL)
         record->params = g_strdup (portal->params);

@@ -93,8 +93,7 @@ finish (VigilSession    *self,
   if (r->error_message == NULL)
     r->error_message = g_strdup (message);
   r->bytes_to_client = self->bytes_to_client - f->bytes_at_start;
-  _vigil_session_record_outcome (self, f);
-  _vigil_session_inflight_free (f);
+  g_queue_push_tail (&self->finished, f);
 }
 
 /* ReadyForQuery: whatever this sync point still had in flight did not run. */

@@ -146,6 +146,7 @@ vigil_session_close (VigilSession *self,
   if (self->end_reason == NULL)
     self->end_reason = g_strdup (reason);
   self->state = SESSION_CLOSED;
+  _vigil_session_record_finished (self);
   _vigil_session_clear_timeout (self);
   _vigil_session_hold_withdraw (self);
   _vigil_session_cancel_login (self);
@@ -554,6 +555,8 @@ pump_once (VigilSession *self)
           self->state == SESSION_DRAINING && vigil_buffer_len (&self->client_out) == 0)
         vigil_session_close (self, self->end_reason);
     }
+  /* The results went out first: the outcomes cost the client no time. */
+  _vigil_session_record_finished (self);
 }
 
 void
