@@ -21,12 +21,13 @@
 
 G_DEFINE_FINAL_TYPE (VigilEngine, vigil_engine, G_TYPE_OBJECT)
 
-static GPrivate engine_thread_flag;
+/* Asked on every session call: a plain thread-local, not a GPrivate lookup. */
+static _Thread_local gboolean engine_thread_flag;
 
 gboolean
 _vigil_is_engine_thread (void)
 {
-  return g_private_get (&engine_thread_flag) != NULL;
+  return engine_thread_flag;
 }
 
 /* ---- sessions ------------------------------------------------------------------------ */
@@ -569,7 +570,7 @@ engine_thread_main (gpointer data)
   g_autoptr(GSource) poll_source = NULL;
   g_autoptr(GSource) watchdog_source = NULL;
 
-  g_private_set (&engine_thread_flag, GINT_TO_POINTER (1));
+  engine_thread_flag = TRUE;
   g_main_context_push_thread_default (self->context);
   self->upstream_pool = vigil_upstream_pool_new (self->context);
   attach_listener (self, self->tcp_listener);

@@ -25,6 +25,7 @@ struct _VigilEventHub
 {
   GMutex  lock;
   GList  *subscribers;          /* Subscriber, under lock */
+  gint    n_subscribers;        /* atomic: publishing without any takes no lock */
   guint   next_id;
 };
 
@@ -120,6 +121,7 @@ vigil_event_hub_subscribe (VigilEventHub   *self,
   g_mutex_lock (&self->lock);
   s->id = ++self->next_id;
   self->subscribers = g_list_append (self->subscribers, s);
+  g_atomic_int_inc (&self->n_subscribers);
   g_mutex_unlock (&self->lock);
   return s->id;
 }
@@ -140,6 +142,7 @@ vigil_event_hub_unsubscribe (VigilEventHub *self,
       found = s;
       found->alive = FALSE;
       self->subscribers = g_list_delete_link (self->subscribers, l);
+      g_atomic_int_add (&self->n_subscribers, -1);
       break;
     }
   g_mutex_unlock (&self->lock);
@@ -151,6 +154,8 @@ void
 vigil_event_hub_publish (VigilEventHub          *self,
                          const VigilAuditRecord *record)
 {
+  if (g_atomic_int_get (&self->n_subscribers) == 0)
+    return;
   g_mutex_lock (&self->lock);
   for (GList *l = self->subscribers; l != NULL; l = l->next)
     queue_for (l->data, record);
