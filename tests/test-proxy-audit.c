@@ -28,28 +28,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (AuditConn, PQfinish)
 
 /* ---------------------------------------------------------------- helpers */
 
-static void
-exec_ok (PGconn     *conn,
-         const char *sql)
-{
-  PGresult *res = PQexec (conn, sql);
-  ExecStatusType st = PQresultStatus (res);
-
-  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-    g_error ("'%s' failed: %s %s", sql, PQresStatus (st), PQresultErrorMessage (res));
-  PQclear (res);
-}
-
-static char *
-upstream_value (const char *sql)
-{
-  g_autoptr(GError) error = NULL;
-  char *value = vigil_test_pg_query_value (vigil_test_env_pg (), sql, &error);
-
-  g_assert_no_error (error);
-  return value;
-}
-
 static int
 vigilctl_status (VigilTestProxy     *proxy,
                  const char * const *args,
@@ -247,8 +225,8 @@ test_simple_libpq (void)
   g_assert_cmpint (PQresultStatus (res), ==, PGRES_TUPLES_OK);
   PQclear (res);
   /* And two more strings. */
-  exec_ok (conn, "select 'aud_lq_6'");
-  exec_ok (conn, "select 'aud_lq_7'");
+  vigil_test_exec_ok (conn, "select 'aud_lq_6'");
+  vigil_test_exec_ok (conn, "select 'aud_lq_7'");
   recs = records_with (vigil_test_env_proxy (), "aud_lq_", 7);
   g_assert_cmpuint (recs->len, ==, 7);
   for (guint i = 0; i < recs->len; i++)
@@ -345,7 +323,7 @@ test_copy_from_stdin (void)
 
   if (conn == NULL)
     return;
-  exec_ok (conn, "create table aud_copy (a int)");
+  vigil_test_exec_ok (conn, "create table aud_copy (a int)");
   res = PQexec (conn, "COPY aud_copy FROM STDIN");
   g_assert_cmpint (PQresultStatus (res), ==, PGRES_COPY_IN);
   PQclear (res);
@@ -360,7 +338,7 @@ test_copy_from_stdin (void)
   g_assert_cmpint (PQresultStatus (res), ==, PGRES_COMMAND_OK);
   PQclear (res);
   g_assert_null (PQgetResult (conn));
-  count = upstream_value ("select count(*) from aud_copy");
+  count = vigil_test_env_upstream_value ("select count(*) from aud_copy");
   g_assert_cmpstr (count, ==, "25");
 
   recs = records_with (vigil_test_env_proxy (), "COPY aud_copy", 1);
@@ -430,11 +408,11 @@ test_outcomes (void)
 
   if (conn == NULL)
     return;
-  exec_ok (conn, "create table aud_out (a int)");
-  exec_ok (conn, "insert into aud_out values (1), (2), (3) /* aud_o_ins */");
-  exec_ok (conn, "update aud_out set a = a + 10 where a > 1 /* aud_o_upd */");
-  exec_ok (conn, "select * from aud_out /* aud_o_sel */");
-  exec_ok (conn, "delete from aud_out where a = 1 /* aud_o_del */");
+  vigil_test_exec_ok (conn, "create table aud_out (a int)");
+  vigil_test_exec_ok (conn, "insert into aud_out values (1), (2), (3) /* aud_o_ins */");
+  vigil_test_exec_ok (conn, "update aud_out set a = a + 10 where a > 1 /* aud_o_upd */");
+  vigil_test_exec_ok (conn, "select * from aud_out /* aud_o_sel */");
+  vigil_test_exec_ok (conn, "delete from aud_out where a = 1 /* aud_o_del */");
   res = PQexec (conn, "select 1/0 /* aud_o_bad */");
   g_assert_cmpstr (vigil_test_sqlstate (res), ==, "22012");
   PQclear (res);
@@ -546,7 +524,7 @@ test_fail_closed (void)
 
   if (proxy == NULL || (conn = vigil_test_env_connect (NULL)) == NULL)
     return;
-  exec_ok (conn, "create table aud_fc (a int)");
+  vigil_test_exec_ok (conn, "create table aud_fc (a int)");
 
   db_path = g_build_filename (vigil_test_proxy_get_data_dir (proxy), "vigil.db", NULL);
   g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
@@ -555,7 +533,7 @@ test_fail_closed (void)
     g_error ("BEGIN EXCLUSIVE on %s: %s", db_path, errmsg);
 
   /* In the journal, the first statement is recorded although the database is locked. */
-  exec_ok (conn, "insert into aud_fc values (1) /* aud_fc_locked */");
+  vigil_test_exec_ok (conn, "insert into aud_fc values (1) /* aud_fc_locked */");
   t0 = g_get_monotonic_time ();
   for (int n = 10;; n++)
     {
@@ -580,7 +558,7 @@ test_fail_closed (void)
   PQclear (last);
 
   /* The refused statement did not reach the upstream; the accepted ones did. */
-  count = upstream_value ("select count(*) from aud_fc");
+  count = vigil_test_env_upstream_value ("select count(*) from aud_fc");
   expected = g_strdup_printf ("%u", 1 + accepted);
   g_assert_cmpstr (count, ==, expected);
 
@@ -591,9 +569,9 @@ test_fail_closed (void)
    * database was locked. */
   fresh = vigil_test_env_connect (NULL);
   g_assert_nonnull (fresh);
-  exec_ok (fresh, "insert into aud_fc values (2) /* aud_fc_after */");
+  vigil_test_exec_ok (fresh, "insert into aud_fc values (2) /* aud_fc_after */");
   g_clear_pointer (&count, g_free);
-  count = upstream_value ("select count(*) from aud_fc where a = 2");
+  count = vigil_test_env_upstream_value ("select count(*) from aud_fc where a = 2");
   g_assert_cmpstr (count, ==, "1");
   {
     g_autoptr(GPtrArray) recs = records_with (proxy, "aud_fc_after", 1);

@@ -63,35 +63,12 @@ connect_human (VigilTestProxy *proxy)
 }
 
 static void
-exec_ok (PGconn     *conn,
-         const char *sql)
-{
-  PGresult *res = PQexec (conn, sql);
-  ExecStatusType st = PQresultStatus (res);
-
-  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-    g_error ("'%s' failed: %s %s", sql, PQresStatus (st), PQresultErrorMessage (res));
-  PQclear (res);
-}
-
-static void
 assert_select_one (PGconn *conn)
 {
   g_autofree char *one = vigil_test_query_value (conn, "select 1");
 
   g_assert_cmpstr (one, ==, "1");
   g_assert_cmpint (PQtransactionStatus (conn), ==, PQTRANS_IDLE);
-}
-
-/* The superuser's view of the upstream, bypassing the proxy. */
-static char *
-upstream_value (const char *sql)
-{
-  g_autoptr(GError) error = NULL;
-  char *value = vigil_test_pg_query_value (vigil_test_env_pg (), sql, &error);
-
-  g_assert_no_error (error);
-  return value;
 }
 
 static void
@@ -346,7 +323,7 @@ table_exists (const char *name)
 {
   g_autofree char *sql = g_strdup_printf ("select to_regclass('public.%s') is not null", name);
 
-  return upstream_value (sql);
+  return vigil_test_env_upstream_value (sql);
 }
 
 /* ---------------------------------------------------------------- deny */
@@ -453,7 +430,7 @@ test_review_approve (void)
   if (proxy == NULL || !vigil_test_require_programs (psql_only))
     return;
   human = connect_human (proxy);
-  exec_ok (human, "create table t_drop (a int)");
+  vigil_test_exec_ok (human, "create table t_drop (a int)");
   conninfo = vigil_test_proxy_conninfo (proxy, NULL);
   bg = bg_psql_start (conninfo, "DROP TABLE t_drop");
 
@@ -516,7 +493,7 @@ test_review_deny (void)
   if (proxy == NULL || !vigil_test_require_programs (psql_only))
     return;
   human = connect_human (proxy);
-  exec_ok (human, "create table t_drop2 (a int)");
+  vigil_test_exec_ok (human, "create table t_drop2 (a int)");
   conninfo = vigil_test_proxy_conninfo (proxy, NULL);
   bg = bg_psql_start (conninfo, "DROP TABLE t_drop2");
   req = wait_request (proxy, "DROP TABLE t_drop2", REQUEST_WAIT_MS);
@@ -553,7 +530,7 @@ test_review_timeout (void)
   if (proxy == NULL || !vigil_test_require_programs (psql_only))
     return;
   human = connect_human (proxy);
-  exec_ok (human, "create table t_drop3 (a int)");
+  vigil_test_exec_ok (human, "create table t_drop3 (a int)");
   quick = vigil_test_proxy_start (pg, &(VigilTestProxyOptions) {
                                     .policy_json = VIGIL_TEST_PROXY_DEFAULT_POLICY,
                                     .approval_timeout = 2 }, &error);
@@ -594,7 +571,7 @@ test_review_withdrawn (void)
   if (proxy == NULL || !vigil_test_require_programs (psql_only))
     return;
   human = connect_human (proxy);
-  exec_ok (human, "create table t_drop4 (a int)");
+  vigil_test_exec_ok (human, "create table t_drop4 (a int)");
   conninfo = vigil_test_proxy_conninfo (proxy, NULL);
   bg = bg_psql_start (conninfo, "DROP TABLE t_drop4");
   req = wait_request (proxy, "DROP TABLE t_drop4", REQUEST_WAIT_MS);
@@ -710,7 +687,7 @@ test_review_approve_for_minutes (void)
     return;
   PQsetNoticeReceiver (conn, collect_notice, notices);
   human = connect_human (proxy);
-  exec_ok (human, "create table t_for (a int); insert into t_for values (1), (2)");
+  vigil_test_exec_ok (human, "create table t_for (a int); insert into t_for values (1), (2)");
 
   res = send_and_settle (proxy, conn, sql, FALSE, TRUE, "5", &id);
   g_assert_cmpint (id, >, 0);
@@ -725,7 +702,7 @@ test_review_approve_for_minutes (void)
   g_assert_true (g_str_has_suffix (notices->pdata[0], " rows)"));
 
   /* The same fingerprint runs again at once, without a new hold, for this identity. */
-  exec_ok (human, "insert into t_for values (3)");
+  vigil_test_exec_ok (human, "insert into t_for values (3)");
   t0 = g_get_monotonic_time ();
   res = send_and_settle (proxy, conn, sql, FALSE, FALSE, NULL, &again_id);
   g_assert_cmpint (again_id, ==, 0);
@@ -738,12 +715,12 @@ test_review_approve_for_minutes (void)
   /* Also from a new session of the same identity. */
   PQfinish (conn);
   conn = vigil_test_env_connect (NULL);
-  exec_ok (human, "insert into t_for values (4)");
+  vigil_test_exec_ok (human, "insert into t_for values (4)");
   res = send_and_settle (proxy, conn, sql, FALSE, FALSE, NULL, &again_id);
   g_assert_cmpint (again_id, ==, 0);
   g_assert_cmpint (PQresultStatus (res), ==, PGRES_COMMAND_OK);
   PQclear (res);
-  left = upstream_value ("select count(*) from t_for");
+  left = vigil_test_env_upstream_value ("select count(*) from t_for");
   g_assert_cmpstr (left, ==, "0");
   PQfinish (conn);
 }
@@ -766,7 +743,7 @@ test_review_self_approval (void)
   if (proxy == NULL || (conn = vigil_test_env_connect (NULL)) == NULL)
     return;
   human = connect_human (proxy);
-  exec_ok (human, "create table t_self (a int); insert into t_self values (1)");
+  vigil_test_exec_ok (human, "create table t_self (a int); insert into t_self values (1)");
   g_assert_cmpint (PQsendQuery (conn, sql), ==, 1);
   req = wait_request (proxy, sql, REQUEST_WAIT_MS);
   g_assert_nonnull (req);
@@ -793,7 +770,7 @@ test_review_self_approval (void)
   PQclear (res);
   assert_select_one (conn);
   {
-    g_autofree char *n = upstream_value ("select count(*) from t_self");
+    g_autofree char *n = vigil_test_env_upstream_value ("select count(*) from t_self");
     g_assert_cmpstr (n, ==, "1");
   }
   PQfinish (conn);
@@ -812,9 +789,9 @@ test_deny_in_transaction (void)
   if (conn == NULL)
     return;
   human = connect_human (vigil_test_env_proxy ());
-  exec_ok (human, "create table t_tx (a int)");
-  exec_ok (conn, "BEGIN");
-  exec_ok (conn, "insert into t_tx values (1)");
+  vigil_test_exec_ok (human, "create table t_tx (a int)");
+  vigil_test_exec_ok (conn, "BEGIN");
+  vigil_test_exec_ok (conn, "insert into t_tx values (1)");
   res = PQexec (conn, "ALTER ROLE vigil_app CREATEDB");
   assert_denied_result (res, "ALTER ROLE", "roles");
   PQclear (res);
@@ -823,19 +800,19 @@ test_deny_in_transaction (void)
   g_assert_cmpint (PQresultStatus (res), ==, PGRES_FATAL_ERROR);
   g_assert_cmpstr (vigil_test_sqlstate (res), ==, "25P02");
   PQclear (res);
-  exec_ok (conn, "ROLLBACK");
+  vigil_test_exec_ok (conn, "ROLLBACK");
   assert_select_one (conn);
-  n = upstream_value ("select count(*) from t_tx");
+  n = vigil_test_env_upstream_value ("select count(*) from t_tx");
   g_assert_cmpstr (n, ==, "0");
 
   /* Extended protocol inside a transaction, too. */
-  exec_ok (conn, "BEGIN");
+  vigil_test_exec_ok (conn, "BEGIN");
   res = PQexecParams (conn, "select lo_import($1)", 1, NULL, (const char *[]) { "/etc/passwd" },
                       NULL, NULL, 0);
   assert_denied_result (res, "lo_import", "large objects");
   PQclear (res);
   g_assert_cmpint (PQtransactionStatus (conn), ==, PQTRANS_INERROR);
-  exec_ok (conn, "ROLLBACK");
+  vigil_test_exec_ok (conn, "ROLLBACK");
   assert_select_one (conn);
   PQfinish (conn);
 }
@@ -919,7 +896,7 @@ test_multi_statement_whole (void)
   if (proxy == NULL || (conn = vigil_test_env_connect (NULL)) == NULL)
     return;
   human = connect_human (proxy);
-  exec_ok (human, "create table t_side (a int)");
+  vigil_test_exec_ok (human, "create table t_side (a int)");
 
   res = PQexec (conn, "select 1; insert into t_side values (1); alter role vigil_app createdb");
   assert_denied_result (res, "select 1; insert; alter role", "roles");
@@ -929,7 +906,7 @@ test_multi_statement_whole (void)
   assert_denied_result (res, "alter role; insert", "roles");
   PQclear (res);
   assert_select_one (conn);
-  n = upstream_value ("select count(*) from t_side");
+  n = vigil_test_env_upstream_value ("select count(*) from t_side");
   g_assert_cmpstr (n, ==, "0");
 
   /* Held as a whole: the request carries the whole string; denied, nothing of it ran. */
@@ -939,7 +916,7 @@ test_multi_statement_whole (void)
   PQclear (res);
   assert_select_one (conn);
   g_clear_pointer (&n, g_free);
-  n = upstream_value ("select count(*) from t_side");
+  n = vigil_test_env_upstream_value ("select count(*) from t_side");
   g_assert_cmpstr (n, ==, "0");
   PQfinish (conn);
 }
@@ -978,7 +955,7 @@ static const Evasive evasive[] = {
 static void
 assert_ev_intact (const char *after)
 {
-  g_autofree char *n = upstream_value ("select count(*) from t_ev where a > 0");
+  g_autofree char *n = vigil_test_env_upstream_value ("select count(*) from t_ev where a > 0");
 
   if (g_strcmp0 (n, "3") != 0)
     g_error ("after '%s' t_ev has %s rows with a > 0 instead of 3: it ran", after, n);
@@ -994,7 +971,7 @@ test_evasive (void)
   if (proxy == NULL || (conn = vigil_test_env_connect (NULL)) == NULL)
     return;
   human = connect_human (proxy);
-  exec_ok (human, "create table t_ev (a int); insert into t_ev values (1), (2), (3)");
+  vigil_test_exec_ok (human, "create table t_ev (a int); insert into t_ev values (1), (2), (3)");
   for (gsize i = 0; i < G_N_ELEMENTS (evasive); i++)
     {
       gint64 id;
@@ -1026,7 +1003,7 @@ test_evasive_prepare_execute (void)
   if (proxy == NULL || (conn = vigil_test_env_connect (NULL)) == NULL)
     return;
   human = connect_human (proxy);
-  exec_ok (human, "create table if not exists t_ev (a int); delete from t_ev; "
+  vigil_test_exec_ok (human, "create table if not exists t_ev (a int); delete from t_ev; "
                   "insert into t_ev values (1), (2), (3)");
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -1055,8 +1032,8 @@ test_evasive_prepare_execute (void)
       else
         assert_denied_result (res, cases[i], NULL);
       PQclear (res);
-      exec_ok (human, "delete from t_ev where a <= 0 or a > 0; insert into t_ev values (1), (2), (3)");
-      exec_ok (conn, "DEALLOCATE ALL");
+      vigil_test_exec_ok (human, "delete from t_ev where a <= 0 or a > 0; insert into t_ev values (1), (2), (3)");
+      vigil_test_exec_ok (conn, "DEALLOCATE ALL");
     }
   PQfinish (conn);
 }
@@ -1164,7 +1141,7 @@ test_policy_import_live (void)
   if (proxy == NULL || (conn = vigil_test_env_connect (NULL)) == NULL)
     return;
   human = connect_human (proxy);
-  exec_ok (human, "create table t_pol (a int); insert into t_pol values (1)");
+  vigil_test_exec_ok (human, "create table t_pol (a int); insert into t_pol values (1)");
   count = vigil_test_query_value (conn, "select count(*) from t_pol");
   g_assert_cmpstr (count, ==, "1");
 

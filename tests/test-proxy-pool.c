@@ -15,16 +15,6 @@
 
 #define DEADLINE_US (10 * G_USEC_PER_SEC)
 
-static char *
-direct_value (const char *sql)
-{
-  g_autoptr(GError) error = NULL;
-  char *value = vigil_test_pg_query_value (vigil_test_env_pg (), sql, &error);
-
-  g_assert_no_error (error);
-  return value;
-}
-
 static void
 direct_exec (const char *sql)
 {
@@ -50,7 +40,7 @@ wait_backend (const char *pid,
       g_autofree char *value = NULL;
 
       if (strcmp (condition, "gone") == 0)
-        value = direct_value (gone_sql);
+        value = vigil_test_env_upstream_value (gone_sql);
       else
         {
           g_autoptr(GError) error = NULL;
@@ -78,17 +68,6 @@ backend_pid (PGconn *conn)
   return vigil_test_query_value (conn, "select pg_backend_pid()");
 }
 
-static void
-exec_ok (PGconn     *conn,
-         const char *sql)
-{
-  PGresult *res = PQexec (conn, sql);
-
-  if (PQresultStatus (res) != PGRES_COMMAND_OK && PQresultStatus (res) != PGRES_TUPLES_OK)
-    g_error ("%s: %s", sql, PQerrorMessage (conn));
-  PQclear (res);
-}
-
 /* Session state of every kind is gone for the next client of the same backend. */
 static void
 test_reused_and_reset (void)
@@ -103,11 +82,11 @@ test_reused_and_reset (void)
     return;
   work_mem_default = vigil_test_query_value (conn, "show work_mem");
   first_pid = backend_pid (conn);
-  exec_ok (conn, "set work_mem = '77MB'");
-  exec_ok (conn, "create temp table pool_scratch (x int)");
-  exec_ok (conn, "prepare pool_plan as select 1");
-  exec_ok (conn, "listen pool_channel");
-  exec_ok (conn, "select pg_advisory_lock(4242)");
+  vigil_test_exec_ok (conn, "set work_mem = '77MB'");
+  vigil_test_exec_ok (conn, "create temp table pool_scratch (x int)");
+  vigil_test_exec_ok (conn, "prepare pool_plan as select 1");
+  vigil_test_exec_ok (conn, "listen pool_channel");
+  vigil_test_exec_ok (conn, "select pg_advisory_lock(4242)");
   PQfinish (conn);
   g_assert_true (wait_kept (first_pid));
 
@@ -146,13 +125,13 @@ test_not_kept_in_transaction (void)
 
   if (conn == NULL)
     return;
-  exec_ok (conn, "create table if not exists pool_rows (note text)");
+  vigil_test_exec_ok (conn, "create table if not exists pool_rows (note text)");
   pid = backend_pid (conn);
-  exec_ok (conn, "begin");
-  exec_ok (conn, "insert into pool_rows values ('in a transaction')");
+  vigil_test_exec_ok (conn, "begin");
+  vigil_test_exec_ok (conn, "insert into pool_rows values ('in a transaction')");
   PQfinish (conn);
   g_assert_true (wait_backend (pid, "gone"));
-  rows = direct_value ("select count(*) from pool_rows where note = 'in a transaction'");
+  rows = vigil_test_env_upstream_value ("select count(*) from pool_rows where note = 'in a transaction'");
   g_assert_cmpstr (rows, ==, "0");
 }
 
@@ -167,7 +146,7 @@ test_not_kept_unsynced (void)
 
   if (conn == NULL)
     return;
-  exec_ok (conn, "create table if not exists pool_rows (note text)");
+  vigil_test_exec_ok (conn, "create table if not exists pool_rows (note text)");
   pid = backend_pid (conn);
   g_assert_cmpint (PQenterPipelineMode (conn), ==, 1);
   g_assert_cmpint (PQsendQueryParams (conn, "insert into pool_rows values ('unsynced')", 0,
@@ -178,7 +157,7 @@ test_not_kept_unsynced (void)
   g_assert_true (vigil_test_wait_input (conn, 10000));
   PQfinish (conn);
   g_assert_true (wait_backend (pid, "gone"));
-  rows = direct_value ("select count(*) from pool_rows where note = 'unsynced'");
+  rows = vigil_test_env_upstream_value ("select count(*) from pool_rows where note = 'unsynced'");
   g_assert_cmpstr (rows, ==, "0");
 }
 

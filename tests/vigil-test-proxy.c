@@ -526,6 +526,28 @@ vigil_test_query_value (PGconn     *conn,
   return value;
 }
 
+void
+vigil_test_exec_ok (PGconn     *conn,
+                    const char *sql)
+{
+  PGresult *res = PQexec (conn, sql);
+  ExecStatusType st = PQresultStatus (res);
+
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+    g_error ("'%s' failed: %s %s", sql, PQresStatus (st), PQresultErrorMessage (res));
+  PQclear (res);
+}
+
+char *
+vigil_test_env_upstream_value (const char *sql)
+{
+  g_autoptr(GError) error = NULL;
+  char *value = vigil_test_pg_query_value (vigil_test_env_pg (), sql, &error);
+
+  g_assert_no_error (error);
+  return value;
+}
+
 gboolean
 vigil_test_require_programs (const char * const *programs)
 {

@@ -60,6 +60,11 @@ gboolean        vigil_test_wait_input           (PGconn                      *co
                                                  guint                        timeout_ms);
 char           *vigil_test_query_value          (PGconn                      *conn,
                                                  const char                  *sql);
+/* Runs SQL on CONN; any result but a command or rows ends the test with the error. */
+void            vigil_test_exec_ok              (PGconn                      *conn,
+                                                 const char                  *sql);
+/* The first value of SQL as the upstream's superuser sees it, bypassing the proxy. */
+char           *vigil_test_env_upstream_value   (const char                  *sql);
 
 /* One PostgreSQL and one proxy for a whole test program. Setup records what went wrong;
  * the getters then skip (tools missing) or fail (it broke) the calling test and return NULL. */
