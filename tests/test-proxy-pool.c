@@ -115,24 +115,49 @@ test_reused_and_reset (void)
   PQfinish (conn);
 }
 
+/* A session with a pool_rows table and its backend's pid. */
+static PGconn *
+connect_with_rows (const char  *application_name,
+                   char       **pid)
+{
+  g_autofree char *extra = g_strdup_printf ("application_name=%s", application_name);
+  PGconn *conn = vigil_test_env_connect (extra);
+
+  if (conn == NULL)
+    return NULL;
+  vigil_test_exec_ok (conn, "create table if not exists pool_rows (note text)");
+  *pid = backend_pid (conn);
+  return conn;
+}
+
+/* CONN leaves: its backend must go, and no row NOTE may have been committed. */
+static void
+assert_left_with_backend (PGconn     *conn,
+                          const char *pid,
+                          const char *note)
+{
+  g_autofree char *sql = g_strdup_printf ("select count(*) from pool_rows where note = '%s'",
+                                          note);
+  g_autofree char *rows = NULL;
+
+  PQfinish (conn);
+  g_assert_true (wait_backend (pid, "gone"));
+  rows = vigil_test_env_upstream_value (sql);
+  g_assert_cmpstr (rows, ==, "0");
+}
+
 /* A client gone inside a transaction: its backend is closed, its work rolled back. */
 static void
 test_not_kept_in_transaction (void)
 {
   g_autofree char *pid = NULL;
-  g_autofree char *rows = NULL;
-  PGconn *conn = vigil_test_env_connect ("application_name=pool-txn");
+  PGconn *conn = connect_with_rows ("pool-txn", &pid);
 
   if (conn == NULL)
     return;
-  vigil_test_exec_ok (conn, "create table if not exists pool_rows (note text)");
-  pid = backend_pid (conn);
   vigil_test_exec_ok (conn, "begin");
   vigil_test_exec_ok (conn, "insert into pool_rows values ('in a transaction')");
-  PQfinish (conn);
-  g_assert_true (wait_backend (pid, "gone"));
-  rows = vigil_test_env_upstream_value ("select count(*) from pool_rows where note = 'in a transaction'");
-  g_assert_cmpstr (rows, ==, "0");
+  assert_left_with_backend (conn, pid, "in a transaction");
 }
 
 /* Parse/Bind/Execute with no Sync, then goodbye: the implicit transaction must die with
@@ -141,13 +166,10 @@ static void
 test_not_kept_unsynced (void)
 {
   g_autofree char *pid = NULL;
-  g_autofree char *rows = NULL;
-  PGconn *conn = vigil_test_env_connect ("application_name=pool-unsynced");
+  PGconn *conn = connect_with_rows ("pool-unsynced", &pid);
 
   if (conn == NULL)
     return;
-  vigil_test_exec_ok (conn, "create table if not exists pool_rows (note text)");
-  pid = backend_pid (conn);
   g_assert_cmpint (PQenterPipelineMode (conn), ==, 1);
   g_assert_cmpint (PQsendQueryParams (conn, "insert into pool_rows values ('unsynced')", 0,
                                       NULL, NULL, NULL, NULL, 0), ==, 1);
@@ -155,10 +177,7 @@ test_not_kept_unsynced (void)
   g_assert_cmpint (PQflush (conn), ==, 0);
   /* Let the server run it: the row exists, uncommitted, until the backend goes. */
   g_assert_true (vigil_test_wait_input (conn, 10000));
-  PQfinish (conn);
-  g_assert_true (wait_backend (pid, "gone"));
-  rows = vigil_test_env_upstream_value ("select count(*) from pool_rows where note = 'unsynced'");
-  g_assert_cmpstr (rows, ==, "0");
+  assert_left_with_backend (conn, pid, "unsynced");
 }
 
 /* Other startup parameters, another backend; the same ones share it. */
