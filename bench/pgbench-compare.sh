@@ -71,13 +71,36 @@ target_conn () {
   esac
 }
 
-# run_one ROUND MODE CLIENTS TARGET: one pgbench run; TPS into tps.txt, latencies (us) kept.
+# target_pid TARGET: the proxy's process, whose CPU time is counted; nothing for direct.
+target_pid () {
+  case $1 in
+    pgbouncer) echo "$BOUNCER_PID" ;;
+    vigil)     echo "$VIGIL_PID" ;;
+  esac
+}
+
+# cpu_ticks PID: user + system time of every thread of PID so far, in clock ticks.
+cpu_ticks () { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+# record_cpu KEY PID TICKS_BEFORE OUT: the proxy's CPU microseconds per transaction.
+record_cpu () {
+  local key=$1 pid=$2 before=$3 out=$4 after txns
+  after=$(cpu_ticks "$pid")
+  txns=$(awk '/^number of transactions actually processed:/ { print $6; exit }' "$out.txt")
+  awk -v d="$((after - before))" -v hz="$(getconf CLK_TCK)" -v n="${txns:-0}" -v k="$key" \
+    'BEGIN { if (n > 0) printf "%s %.1f\n", k, d * 1e6 / hz / n }' >>"$TMP/cpu.txt"
+}
+
+# run_one ROUND MODE CLIENTS TARGET: one pgbench run; TPS into tps.txt, latencies (us) kept,
+# and the proxy's CPU per transaction into cpu.txt.
 run_one () {
-  local round=$1 mode=$2 clients=$3 target=$4 jobs=1 port user password key out tps
+  local round=$1 mode=$2 clients=$3 target=$4 jobs=1 port user password key out tps pid ticks=0
   if [ "$clients" -gt 1 ]; then jobs=2; fi
   read -r port user password <<<"$(target_conn "$target")"
   key=$mode-$clients-$target
   out=$TMP/runs/$key-r$round
+  pid=$(target_pid "$target")
+  [ -z "$pid" ] || ticks=$(cpu_ticks "$pid")
   if ! (cd "$TMP/runs" && PGPASSWORD=$password "$PGBIN/pgbench" -n -S -M "$mode" \
           -c "$clients" -j "$jobs" -T "$BENCH_SECONDS" --log --log-prefix="$out.tx" \
           -h 127.0.0.1 -p "$port" -U "$user" bench >"$out.txt" 2>&1); then
@@ -87,6 +110,7 @@ run_one () {
   fi
   tps=$(awk '/^tps = / { print $3; exit }' "$out.txt")
   printf '%s %s\n' "$key" "${tps:-0}" >>"$TMP/tps.txt"
+  [ -z "$pid" ] || record_cpu "$key" "$pid" "$ticks" "$out"
   # Third column of a pgbench transaction log: latency in microseconds.
   cat "$out".tx.* | awk '{ print $3 }' >>"$TMP/runs/$key.lat"
   rm -f "$out".tx.*
@@ -131,6 +155,21 @@ print_table () {
         "$(added "$vp50" "$dp50")" "$(added "$vp99" "$dp99")"
     done
   done
+  print_cpu_table
+}
+
+# What each proxy spends: CPU time of all its threads per transaction (median of rounds).
+print_cpu_table () {
+  local mode clients b v
+  printf '\nproxy CPU per transaction, all threads, us (from /proc; median of rounds)\n\n'
+  printf '%-9s %7s %9s %9s %9s\n' mode clients pgbouncer vigil vigil/pgb
+  for mode in simple prepared; do
+    for clients in 1 8; do
+      b=$(median_of "$mode-$clients-pgbouncer" "$TMP/cpu.txt")
+      v=$(median_of "$mode-$clients-vigil" "$TMP/cpu.txt")
+      printf '%-9s %7s %9s %9s %9s\n' "$mode" "$clients" "$b" "$v" "$(ratio "$v" "$b")"
+    done
+  done
 }
 
 main () {
@@ -142,6 +181,7 @@ main () {
   bench_init vigil-bench
   mkdir -p "$TMP/runs"
   : >"$TMP/tps.txt"
+  : >"$TMP/cpu.txt"
 
   start_postgres
   create_bench_db
