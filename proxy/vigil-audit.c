@@ -10,12 +10,12 @@
  * prev_hash is 32 zero bytes; hashes are stored as lowercase hex.
  *
  * Write-ahead: an entry gets its id and hash when it is appended, on the caller's thread,
- * and a statement's entry is written to the journal (vigil-audit-journal.c) with one
- * write(2) before vigil_audit_log_statement() returns; the statement may then run. That
- * is as durable as a SQLite commit in WAL mode with synchronous=NORMAL (it survives
- * kill -9, not power loss) and costs a few microseconds instead of a thread hop and a
- * transaction. Outcomes are chained at once but reach the journal with the next
- * statement or the next batch (they are not a write-ahead promise).
+ * and is encoded straight into the journal's mapping (vigil-audit-journal.c) before
+ * vigil_audit_log_statement() returns; the statement may then run. That is as durable as
+ * a SQLite commit in WAL mode with synchronous=NORMAL (it survives kill -9, not power
+ * loss) and costs no system call, thread hop or transaction. An outcome the journal
+ * cannot take (it could not grow) waits for the next statement or batch (outcomes are not
+ * a write-ahead promise).
  *
  * The writer thread copies entries into audit_log in large batches (group commit), each
  * batch also updating the single-row audit_checkpoint; DATA_DIR/audit.head is a copy of
@@ -52,8 +52,8 @@
 typedef struct
 {
   gint64  id;
-  char    prev_hex[VIGIL_AUDIT_HEX_LEN + 1];
-  char    hash_hex[VIGIL_AUDIT_HEX_LEN + 1];
+  guint8  prev[VIGIL_AUDIT_HASH_LEN];
+  guint8  hash[VIGIL_AUDIT_HASH_LEN];
   gsize   len;
   guint8  encoded[];
 } Item;
@@ -158,12 +158,15 @@ insert_items (VigilAuditDb    *store,
   for (guint i = 0; i < items->len; i++)
     {
       Item *item = g_ptr_array_index (items, i);
+      char prev_hex[VIGIL_AUDIT_HEX_LEN + 1];
+      char hash_hex[VIGIL_AUDIT_HEX_LEN + 1];
       VigilAuditEntry entry;
 
       if (!_vigil_audit_entry_decode (item->encoded, item->len, &entry))
         g_error ("The audit writer cannot read back entry %" G_GINT64_FORMAT, item->id);
-      if (!_vigil_audit_db_append (store, &entry, item->prev_hex, item->hash_hex, head_id, head_hash,
-                         error))
+      _vigil_audit_hash_to_hex (item->prev, prev_hex);
+      _vigil_audit_hash_to_hex (item->hash, hash_hex);
+      if (!_vigil_audit_db_append (store, &entry, prev_hex, hash_hex, head_id, head_hash, error))
         return FALSE;
     }
   return TRUE;
@@ -453,8 +456,44 @@ enqueue_locked (VigilAudit *self,
     g_cond_broadcast (&self->cond);
 }
 
-/* Gives ENTRY the next id and its chain hash, queues its frame for the journal (writing
- * the journal now when WRITE_NOW) and hands it to the writer: its id, or 0 when the
+/* Encodes ENTRY straight into the journal and hashes it (HASH_OUT): the encoding, valid
+ * until the next append. An outcome the journal cannot take now waits in unwritten for
+ * the next entry; a statement's is refused (NULL with ERROR). Called with chain_lock held. */
+static const guint8 *
+journal_entry_locked (VigilAudit             *self,
+                      const VigilAuditEntry  *entry,
+                      gsize                   len,
+                      gboolean                write_now,
+                      guint8                 *hash_out,
+                      GError                **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  guint8 *encoded = NULL;
+
+  if (write_unwritten_locked (self, &local_error))
+    encoded = _vigil_audit_journal_begin (self->journal, len, &local_error);
+  if (encoded != NULL)
+    {
+      _vigil_audit_entry_encode_to (entry, encoded);
+      _vigil_audit_hash_encoded (self->chain_hash, encoded, len, hash_out);
+      _vigil_audit_journal_commit (self->journal, self->chain_hash, hash_out);
+      return encoded;
+    }
+  if (write_now)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  g_byte_array_set_size (self->scratch, (guint) len);
+  _vigil_audit_entry_encode_to (entry, self->scratch->data);
+  _vigil_audit_hash_encoded (self->chain_hash, self->scratch->data, len, hash_out);
+  _vigil_audit_journal_frame (self->journal, self->unwritten, self->chain_hash, hash_out,
+                              self->scratch->data, len);
+  return self->scratch->data;
+}
+
+/* Gives ENTRY the next id and its chain hash, stores its frame in the journal (a
+ * statement's at once, WRITE_NOW) and hands it to the writer: its id, or 0 when the
  * journal refused it. Called with chain_lock held. */
 static gint64
 chain_locked (VigilAudit       *self,
@@ -462,28 +501,24 @@ chain_locked (VigilAudit       *self,
               gboolean          write_now,
               GError          **error)
 {
-  guint before = self->unwritten->len;
   guint8 hash[VIGIL_AUDIT_HASH_LEN];
   gint64 id = self->chain_id + 1;
+  const guint8 *encoded;
+  gsize len;
   Item *item;
 
   _vigil_audit_value_set_int (&entry->v[VIGIL_AUDIT_FIELD_ID], id);
-  g_byte_array_set_size (self->scratch, 0);
-  _vigil_audit_entry_encode (entry, self->scratch);
-  _vigil_audit_hash_encoded (self->chain_hash, self->scratch->data, self->scratch->len, hash);
-  _vigil_audit_journal_frame (self->unwritten, self->chain_hash, hash, self->scratch->data,
-                              self->scratch->len);
-  if (write_now && !write_unwritten_locked (self, error))
-    {
-      g_byte_array_set_size (self->unwritten, before);
-      return 0;
-    }
-  item = g_malloc (sizeof (Item) + self->scratch->len);
+  len = _vigil_audit_entry_encoded_len (entry);
+  g_assert (len <= G_MAXUINT);
+  encoded = journal_entry_locked (self, entry, len, write_now, hash, error);
+  if (encoded == NULL)
+    return 0;
+  item = g_malloc (sizeof (Item) + len);
   item->id = id;
-  item->len = self->scratch->len;
-  memcpy (item->encoded, self->scratch->data, self->scratch->len);
-  _vigil_audit_hash_to_hex (self->chain_hash, item->prev_hex);
-  _vigil_audit_hash_to_hex (hash, item->hash_hex);
+  item->len = len;
+  memcpy (item->encoded, encoded, len);
+  memcpy (item->prev, self->chain_hash, sizeof hash);
+  memcpy (item->hash, hash, sizeof hash);
   memcpy (self->chain_hash, hash, sizeof hash);
   self->chain_id = id;
   if (self->scratch->len > BUFFER_KEEP_BYTES)
