@@ -39,24 +39,35 @@
 
 #include "vigil-audit-private.h"
 
-#define BATCH_EAGER           256   /* commit at once with this many waiting */
+/* Large batches: a commit rewrites the pages it touches in the WAL, a small one mostly
+ * those; the journal, not the commit, is what makes an entry durable. */
+#define BATCH_EAGER           1024  /* commit at once with this many waiting */
 #define BATCH_MAX             4096
-#define LINGER_US             (10 * G_TIME_SPAN_MILLISECOND)
+#define LINGER_US             (50 * G_TIME_SPAN_MILLISECOND)
 #define RETRY_DELAY_US        (100 * G_TIME_SPAN_MILLISECOND)
 #define HEAD_FILE_INTERVAL_US (100 * G_TIME_SPAN_MILLISECOND)
 #define JOURNAL_RESET_BYTES   (4 * 1024 * 1024)
 #define JOURNAL_FORCE_BYTES   (32 * 1024 * 1024)
 #define BUFFER_KEEP_BYTES     (1024 * 1024)
 
-/* A chained entry on its way to the database: its canonical encoding, as hashed. */
+/* A chained entry on its way to the database, followed by its canonical encoding (as
+ * hashed, LEN bytes) padded to 8 bytes. */
 typedef struct
 {
   gint64  id;
   guint8  prev[VIGIL_AUDIT_HASH_LEN];
   guint8  hash[VIGIL_AUDIT_HASH_LEN];
-  gsize   len;
-  guint8  encoded[];
+  guint64 len;
 } Item;
+
+#define ITEM_SIZE(len) (sizeof (Item) + (((len) + 7) & ~(guint64) 7))
+
+/* Items back to back, in id order: one buffer, no allocation an entry. */
+typedef struct
+{
+  GByteArray *bytes;
+  guint       n_items;
+} Items;
 
 struct _VigilAudit
 {
@@ -67,7 +78,8 @@ struct _VigilAudit
   GThread           *thread;
 
   /* writer thread only */
-  VigilAuditDb            store;
+  VigilAuditDb       store;
+  Items              batch;          /* being committed */
   int                applied_busy_timeout;
   gint64             head_entries;   /* the database's head as last committed */
   char               head_hash[VIGIL_AUDIT_HEX_LEN + 1];
@@ -87,7 +99,7 @@ struct _VigilAudit
   /* shared, under lock */
   GMutex             lock;
   GCond              cond;
-  GQueue             pending;        /* Item, in id order */
+  Items              pending;
   gint64             pending_since;  /* when the oldest pending item came */
   guint64            appended;       /* items ever queued */
   guint64            committed;      /* ... and ever committed */
@@ -107,9 +119,62 @@ G_DEFINE_FINAL_TYPE (VigilAudit, vigil_audit, G_TYPE_OBJECT)
 /* Helpers */
 
 static void
-item_free (Item *item)
+items_init (Items *items)
 {
-  g_free (item);
+  items->bytes = g_byte_array_sized_new (64 * 1024);
+  items->n_items = 0;
+}
+
+static void
+items_clear (Items *items)
+{
+  g_clear_pointer (&items->bytes, g_byte_array_unref);
+  items->n_items = 0;
+}
+
+/* Empties ITEMS, letting go of a buffer a burst made large. */
+static void
+items_reset (Items *items)
+{
+  if (items->bytes->len > BUFFER_KEEP_BYTES)
+    {
+      items_clear (items);
+      items_init (items);
+    }
+  g_byte_array_set_size (items->bytes, 0);
+  items->n_items = 0;
+}
+
+static void
+items_append (Items        *items,
+              gint64        id,
+              const guint8 *prev,
+              const guint8 *hash,
+              const guint8 *encoded,
+              gsize         len)
+{
+  guint at = items->bytes->len;
+  Item *item;
+
+  g_assert (ITEM_SIZE (len) <= G_MAXUINT - at);
+  g_byte_array_set_size (items->bytes, at + (guint) ITEM_SIZE (len));
+  item = (Item *) (gpointer) (items->bytes->data + at);
+  item->id = id;
+  memcpy (item->prev, prev, VIGIL_AUDIT_HASH_LEN);
+  memcpy (item->hash, hash, VIGIL_AUDIT_HASH_LEN);
+  item->len = len;
+  memcpy (item + 1, encoded, len);
+  items->n_items++;
+}
+
+/* Moves all of FROM to the front of TO. */
+static void
+items_prepend (Items *to,
+               Items *from)
+{
+  g_byte_array_prepend (to->bytes, from->bytes->data, from->bytes->len);
+  to->n_items += from->n_items;
+  items_reset (from);
 }
 
 static void
@@ -153,16 +218,17 @@ insert_items (VigilAuditDb    *store,
               char       *head_hash,
               GError    **error)
 {
-  GPtrArray *items = data;
+  Items *items = data;
 
-  for (guint i = 0; i < items->len; i++)
+  for (guint at = 0; at < items->bytes->len;)
     {
-      Item *item = g_ptr_array_index (items, i);
+      const Item *item = (const Item *) (gconstpointer) (items->bytes->data + at);
       char prev_hex[VIGIL_AUDIT_HEX_LEN + 1];
       char hash_hex[VIGIL_AUDIT_HEX_LEN + 1];
       VigilAuditEntry entry;
 
-      if (!_vigil_audit_entry_decode (item->encoded, item->len, &entry))
+      at += (guint) ITEM_SIZE (item->len);
+      if (!_vigil_audit_entry_decode ((const guint8 *) (item + 1), item->len, &entry))
         g_error ("The audit writer cannot read back entry %" G_GINT64_FORMAT, item->id);
       _vigil_audit_hash_to_hex (item->prev, prev_hex);
       _vigil_audit_hash_to_hex (item->hash, hash_hex);
@@ -254,12 +320,12 @@ batch_due_locked (VigilAudit *self,
                   gboolean    last_failed,
                   gint64      retry_at)
 {
-  if (self->pending.length == 0)
+  if (self->pending.n_items == 0)
     return FALSE;
   if (last_failed)
     return now >= retry_at;
   return self->stopping || self->flushing || self->kicked
-         || self->pending.length >= BATCH_EAGER
+         || self->pending.n_items >= BATCH_EAGER
          || now >= self->pending_since + LINGER_US;
 }
 
@@ -276,13 +342,13 @@ wait_for_work_locked (VigilAudit *self,
       gint64 deadline = G_MAXINT64;
 
       /* Stopping after a refusal: what is left is safe in the journal. */
-      if (self->stopping && (self->pending.length == 0 || last_failed))
+      if (self->stopping && (self->pending.n_items == 0 || last_failed))
         return WORK_STOP;
       if (batch_due_locked (self, now, last_failed, retry_at))
         return WORK_BATCH;
       if (head_file_due (self, now))
         return WORK_HEAD_FILE;
-      if (self->pending.length > 0)
+      if (self->pending.n_items > 0)
         deadline = last_failed ? retry_at : self->pending_since + LINGER_US;
       if (self->head_entries != self->head_written)
         deadline = MIN (deadline, self->head_written_at + HEAD_FILE_INTERVAL_US);
@@ -293,39 +359,53 @@ wait_for_work_locked (VigilAudit *self,
     }
 }
 
+/* Moves the first N of FROM's items (not all) to the end of TO. */
+static void
+items_move_head (Items *to,
+                 Items *from,
+                 guint  n)
+{
+  guint at = 0;
+
+  for (guint i = 0; i < n; i++)
+    at += (guint) ITEM_SIZE (((const Item *) (gconstpointer) (from->bytes->data + at))->len);
+  g_byte_array_append (to->bytes, from->bytes->data, at);
+  g_byte_array_remove_range (from->bytes, 0, at);
+  to->n_items += n;
+  from->n_items -= n;
+}
+
+/* Up to MAX pending items become the batch (which is empty): usually all of them, and
+ * then the buffers swap. A batch's length bounds how much the journal can grow while it
+ * is committed. */
 static void
 take_batch_locked (VigilAudit *self,
-                   GPtrArray  *items)
+                   guint       max)
 {
-  while (items->len < BATCH_MAX && self->pending.length > 0)
-    g_ptr_array_add (items, g_queue_pop_head (&self->pending));
+  Items batch = self->batch;
+
+  g_assert (batch.n_items == 0);
+  if (self->pending.n_items <= max)
+    {
+      self->batch = self->pending;
+      self->pending = batch;
+    }
+  else
+    items_move_head (&self->batch, &self->pending, max);
   self->pending_since = g_get_monotonic_time ();
   self->kicked = FALSE;
 }
 
-/* A refused batch goes back to the front of the queue, in order. */
-static void
-give_back_locked (VigilAudit *self,
-                  GPtrArray  *items)
-{
-  for (guint i = items->len; i > 0; i--)
-    {
-      g_queue_push_head (&self->pending, g_ptr_array_index (items, i - 1));
-      g_ptr_array_index (items, i - 1) = NULL;
-    }
-}
-
 static gboolean
 write_batch (VigilAudit  *self,
-             GPtrArray   *items,
              GError     **error)
 {
   gint64 started = g_get_monotonic_time ();
 
   flush_journal (self);
   apply_busy_timeout (self);
-  if (!_vigil_audit_db_transaction (&self->store, insert_items, items, &self->head_entries, self->head_hash,
-                       error))
+  if (!_vigil_audit_db_transaction (&self->store, insert_items, &self->batch, &self->head_entries,
+                                    self->head_hash, error))
     return FALSE;
   g_mutex_lock (&self->lock);
   self->last_commit_us = g_get_monotonic_time () - started;
@@ -333,15 +413,15 @@ write_batch (VigilAudit  *self,
   return TRUE;
 }
 
+/* A refused batch goes back to the front of the queue, in order. */
 static void
 batch_done (VigilAudit *self,
-            GPtrArray  *items,
             GError     *error)
 {
   g_mutex_lock (&self->lock);
   if (error != NULL)
     {
-      give_back_locked (self, items);
+      items_prepend (&self->pending, &self->batch);
       g_clear_error (&self->failure);
       self->failure = g_error_copy (error);
       self->failed_batches++;
@@ -349,7 +429,8 @@ batch_done (VigilAudit *self,
   else
     {
       g_clear_error (&self->failure);
-      self->committed += items->len;
+      self->committed += self->batch.n_items;
+      items_reset (&self->batch);
     }
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
@@ -362,19 +443,17 @@ static gboolean
 catch_up_locked (VigilAudit  *self,
                  GError     **error)
 {
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) item_free);
   gboolean ok;
 
   if (!write_unwritten_locked (self, error))
     return FALSE;
   g_mutex_lock (&self->lock);
-  while (self->pending.length > 0)
-    g_ptr_array_add (items, g_queue_pop_head (&self->pending));
+  take_batch_locked (self, G_MAXUINT);
   g_mutex_unlock (&self->lock);
   apply_busy_timeout (self);
-  ok = _vigil_audit_db_transaction (&self->store, insert_items, items, &self->head_entries,
+  ok = _vigil_audit_db_transaction (&self->store, insert_items, &self->batch, &self->head_entries,
                                     self->head_hash, error);
-  batch_done (self, items, ok ? NULL : *error);
+  batch_done (self, ok ? NULL : *error);
   return ok;
 }
 
@@ -412,14 +491,13 @@ writer_thread (gpointer data)
 
   for (;;)
     {
-      g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) item_free);
       g_autoptr(GError) error = NULL;
       Work work;
 
       g_mutex_lock (&self->lock);
       work = wait_for_work_locked (self, last_failed);
       if (work == WORK_BATCH)
-        take_batch_locked (self, items);
+        take_batch_locked (self, BATCH_MAX);
       g_mutex_unlock (&self->lock);
 
       if (work == WORK_STOP)
@@ -429,10 +507,10 @@ writer_thread (gpointer data)
           write_head_file (self);
           continue;
         }
-      last_failed = !write_batch (self, items, &error);
+      last_failed = !write_batch (self, &error);
       if (last_failed)
         g_warning ("%s", error->message);
-      batch_done (self, items, error);
+      batch_done (self, error);
       if (!last_failed)
         maybe_reset_journal (self);
     }
@@ -444,15 +522,18 @@ writer_thread (gpointer data)
 /* ---- appending ---------------------------------------------------------------------- */
 
 static void
-enqueue_locked (VigilAudit *self,
-                Item       *item)
+enqueue_locked (VigilAudit   *self,
+                gint64        id,
+                const guint8 *hash,
+                const guint8 *encoded,
+                gsize         len)
 {
-  if (self->pending.length == 0)
+  if (self->pending.n_items == 0)
     self->pending_since = g_get_monotonic_time ();
-  g_queue_push_tail (&self->pending, item);
+  items_append (&self->pending, id, self->chain_hash, hash, encoded, len);
   self->appended++;
   /* The writer sleeps without a deadline when idle: it needs this item's. */
-  if (self->pending.length == 1 || self->pending.length == BATCH_EAGER)
+  if (self->pending.n_items == 1 || self->pending.n_items == BATCH_EAGER)
     g_cond_broadcast (&self->cond);
 }
 
@@ -505,7 +586,6 @@ chain_locked (VigilAudit       *self,
   gint64 id = self->chain_id + 1;
   const guint8 *encoded;
   gsize len;
-  Item *item;
 
   _vigil_audit_value_set_int (&entry->v[VIGIL_AUDIT_FIELD_ID], id);
   len = _vigil_audit_entry_encoded_len (entry);
@@ -513,12 +593,9 @@ chain_locked (VigilAudit       *self,
   encoded = journal_entry_locked (self, entry, len, write_now, hash, error);
   if (encoded == NULL)
     return 0;
-  item = g_malloc (sizeof (Item) + len);
-  item->id = id;
-  item->len = len;
-  memcpy (item->encoded, encoded, len);
-  memcpy (item->prev, self->chain_hash, sizeof hash);
-  memcpy (item->hash, hash, sizeof hash);
+  g_mutex_lock (&self->lock);
+  enqueue_locked (self, id, hash, encoded, len);
+  g_mutex_unlock (&self->lock);
   memcpy (self->chain_hash, hash, sizeof hash);
   self->chain_id = id;
   if (self->scratch->len > BUFFER_KEEP_BYTES)
@@ -526,10 +603,6 @@ chain_locked (VigilAudit       *self,
       g_byte_array_unref (self->scratch);
       self->scratch = g_byte_array_sized_new (1024);
     }
-
-  g_mutex_lock (&self->lock);
-  enqueue_locked (self, item);
-  g_mutex_unlock (&self->lock);
   return id;
 }
 
@@ -642,10 +715,11 @@ vigil_audit_finalize (GObject *object)
 {
   VigilAudit *self = (VigilAudit *) object;
 
-  if (self->pending.length > 0)
+  if (self->pending.n_items > 0)
     g_warning ("Audit log closed with %u entries only in the journal: they are replayed when "
-               "it is opened again", self->pending.length);
-  g_queue_clear_full (&self->pending, (GDestroyNotify) item_free);
+               "it is opened again", self->pending.n_items);
+  items_clear (&self->pending);
+  items_clear (&self->batch);
   g_clear_error (&self->failure);
   _vigil_audit_db_close (&self->store);
   g_clear_pointer (&self->journal, _vigil_audit_journal_free);
@@ -674,7 +748,8 @@ vigil_audit_init (VigilAudit *self)
   g_mutex_init (&self->chain_lock);
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
-  g_queue_init (&self->pending);
+  items_init (&self->pending);
+  items_init (&self->batch);
   self->unwritten = g_byte_array_sized_new (4096);
   self->scratch = g_byte_array_sized_new (1024);
   self->journal_reset_bytes = JOURNAL_RESET_BYTES;
@@ -887,7 +962,7 @@ vigil_audit_commit_soon (VigilAudit *self)
   g_return_if_fail (VIGIL_IS_AUDIT (self));
 
   g_mutex_lock (&self->lock);
-  if (self->pending.length > 0)
+  if (self->pending.n_items > 0)
     {
       self->kicked = TRUE;
       g_cond_broadcast (&self->cond);
@@ -903,7 +978,7 @@ vigil_audit_get_queue_depth (VigilAudit *self)
   g_return_val_if_fail (VIGIL_IS_AUDIT (self), 0);
 
   locker = g_mutex_locker_new (&self->lock);
-  return self->pending.length;
+  return self->pending.n_items;
 }
 
 gint64
