@@ -880,6 +880,63 @@ test_journal_torn (void)
   rm_rf (dir);
 }
 
+/* The same frames in the layout before the journal was mapped: no file header, frames
+ * "VGJ1" | u32be length | prev | hash | encoding. */
+static GBytes *
+legacy_journal (GBytes *journal)
+{
+  g_autoptr(GArray) offsets = frame_offsets (journal);
+  GByteArray *out = g_byte_array_new ();
+  const guint8 *data = g_bytes_get_data (journal, NULL);
+
+  for (guint i = 0; i < offsets->len; i++)
+    {
+      gsize at = g_array_index (offsets, gsize, i);
+      guint32 length = (guint32) data[at + 4] << 24 | (guint32) data[at + 5] << 16
+                       | (guint32) data[at + 6] << 8 | data[at + 7];
+
+      g_byte_array_append (out, (const guint8 *) "VGJ1", 4);
+      g_byte_array_append (out, data + at + 4, 4);
+      g_byte_array_append (out, data + at + FRAME_HEADER_LEN, length);
+    }
+  return g_byte_array_free_to_bytes (out);
+}
+
+/* A journal an older Vigil left behind (killed before its writer caught up) is replayed
+ * into the log when the audit is opened, and then rewritten in the current layout. */
+static void
+test_journal_legacy (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autofree char *fresh = make_data_dir ();
+  g_autofree char *path = g_build_filename (fresh, VIGIL_AUDIT_JOURNAL_NAME, NULL);
+  g_autoptr(VigilAudit) audit = open_audit (dir);
+  g_autoptr(GBytes) journal = NULL;
+  g_autoptr(GBytes) legacy = NULL;
+  g_autoptr(GError) error = NULL;
+
+  _vigil_audit_set_journal_limits (audit, G_MAXINT64, G_MAXINT64);
+  for (guint i = 0; i < 4; i++)
+    log_one (audit, i);
+  journal = read_journal (dir);
+  legacy = legacy_journal (journal);
+  assert_replays (legacy, "1,2,3,4");
+  g_clear_object (&audit);
+
+  g_assert_true (_vigil_audit_head_write (fresh, 0, VIGIL_AUDIT_GENESIS_HEX, &error));
+  g_file_set_contents (path, g_bytes_get_data (legacy, NULL), (gssize) g_bytes_get_size (legacy),
+                       &error);
+  g_assert_no_error (error);
+  audit = open_audit (fresh);
+  g_assert_false (_vigil_audit_journal_has_frames (fresh));
+  g_assert_cmpint (log_one (audit, 4), ==, 5);
+  g_assert_true (vigil_audit_flush (audit));
+  g_clear_object (&audit);
+  assert_intact (fresh, 5);
+  rm_rf (dir);
+  rm_rf (fresh);
+}
+
 static guint64
 journal_generation (const char *dir)
 {
@@ -1217,6 +1274,7 @@ main (int   argc,
   g_test_add_func ("/audit/journal/torn", test_journal_torn);
   g_test_add_func ("/audit/journal/stale", test_journal_stale);
   g_test_add_func ("/audit/journal/grow", test_journal_grow);
+  g_test_add_func ("/audit/journal/legacy", test_journal_legacy);
   g_test_add_func ("/audit/crash/kill-9", test_crash);
   g_test_add_func ("/audit/bench/throughput", test_bench);
   return g_test_run ();
