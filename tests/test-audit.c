@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <signal.h>
+#include <sys/resource.h>
 #include <string.h>
 
 #include <gio/gio.h>
@@ -1063,6 +1064,84 @@ test_journal_grow (void)
   rm_rf (fresh);
 }
 
+/* A journal that cannot grow (the file size limit stands in for a full disk): statements
+ * are refused (fail closed) and nothing accepted is lost; outcomes the journal cannot take
+ * wait, in chain order, until it can grow again. */
+#define FULL_OUTCOMES 3000
+
+static void
+test_fail_closed_journal_full (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autoptr(VigilAudit) audit = open_audit (dir);
+  g_autofree char *text = g_strnfill (50 * 1024, 'z');
+  g_autoptr(GBytes) journal = NULL;
+  g_autoptr(GArray) offsets = NULL;
+  struct rlimit saved, limit;
+  sqlite3 *locker;
+  gint64 last = 0;
+  guint refused = 0;
+
+  GLogLevelFlags fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+
+  signal (SIGXFSZ, SIG_IGN);
+  _vigil_audit_set_busy_timeout (audit, 10 * 60 * 1000);
+  _vigil_audit_set_journal_limits (audit, G_MAXINT64, G_MAXINT64);
+  locker = open_raw (dir);
+  exec_raw (locker, "BEGIN EXCLUSIVE");    /* the writer waits: all of it stays in the journal */
+  g_assert_cmpint (getrlimit (RLIMIT_FSIZE, &saved), ==, 0);
+  limit = saved;
+  limit.rlim_cur = VIGIL_AUDIT_JOURNAL_CHUNK;
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &limit), ==, 0);
+  for (guint i = 0; i < 100 && refused == 0; i++)
+    {
+      g_autoptr(VigilAuditRecord) record = make_record (0, i);
+      g_autoptr(GError) error = NULL;
+      gint64 id;
+
+      g_free (record->statement);
+      record->statement = g_strdup_printf ("SELECT '%s' -- %u", text, i);
+      id = vigil_audit_log_statement (audit, record, &error);
+      if (id == 0)
+        {
+          g_assert_error (error, VIGIL_ERROR, VIGIL_ERROR_STORE);
+          g_assert_nonnull (strstr (error->message, "audit journal"));
+          g_test_message ("journal full: %s", error->message);
+          refused++;
+        }
+      else
+        {
+          g_assert_no_error (error);
+          g_assert_cmpint (id, ==, last + 1);
+          last = id;
+        }
+    }
+  g_assert_cmpuint (refused, ==, 1);
+  g_assert_cmpint (last, >=, 10);
+  for (guint i = 0; i < FULL_OUTCOMES; i++)
+    vigil_audit_append_outcome (audit, last, 1, 5, 0, NULL, NULL, 10);
+  journal = read_journal (dir);
+  offsets = frame_offsets (journal);
+  g_test_message ("%u of %u outcomes in the journal", offsets->len - (guint) last, FULL_OUTCOMES);
+  g_assert_cmpuint (offsets->len, <, last + FULL_OUTCOMES);
+
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &saved), ==, 0);
+  signal (SIGXFSZ, SIG_DFL);
+  g_assert_cmpint (log_one (audit, 0), ==, last + FULL_OUTCOMES + 1);
+  g_clear_pointer (&journal, g_bytes_unref);
+  g_clear_pointer (&offsets, g_array_unref);
+  journal = read_journal (dir);
+  offsets = frame_offsets (journal);
+  g_assert_cmpuint (offsets->len, ==, last + FULL_OUTCOMES + 1);
+  exec_raw (locker, "ROLLBACK");
+  sqlite3_close (locker);
+  g_assert_true (vigil_audit_flush (audit));
+  g_clear_object (&audit);
+  assert_intact (dir, last + FULL_OUTCOMES + 1);
+  rm_rf (dir);
+  g_log_set_always_fatal (fatal);
+}
+
 /* Crash: kill -9 while appending */
 
 /* Other sessions, each waiting for its own commit, so the kill lands mid-batch. */
@@ -1269,6 +1348,7 @@ main (int   argc,
   g_test_add_func ("/audit/verify/truncate", test_tamper_truncate);
   g_test_add_func ("/audit/fail-closed/locked", test_fail_closed_locked);
   g_test_add_func ("/audit/fail-closed/read-only", test_fail_closed_readonly);
+  g_test_add_func ("/audit/fail-closed/journal-full", test_fail_closed_journal_full);
   g_test_add_func ("/audit/journal/replay", test_journal_replay);
   g_test_add_func ("/audit/journal/bounded", test_journal_bounded);
   g_test_add_func ("/audit/journal/torn", test_journal_torn);
