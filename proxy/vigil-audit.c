@@ -460,20 +460,22 @@ catch_up_locked (VigilAudit  *self,
 /* Once the database has everything the journal has, the journal starts over. A busy
  * engine may never leave the writer caught up at the end of a batch: past
  * journal_force_bytes the writer catches up while appends wait for it (a few ms, once per
- * so many MB), so the journal stays bounded. */
+ * so many MB), so the journal stays bounded. A writer that stops caught up leaves an
+ * empty journal (nothing to replay at the next start). */
 static void
-maybe_reset_journal (VigilAudit *self)
+maybe_reset_journal (VigilAudit *self,
+                     gboolean    stopping)
 {
   g_autoptr(GError) error = NULL;
   goffset size;
 
   g_mutex_lock (&self->chain_lock);
   size = _vigil_audit_journal_get_size (self->journal);
-  if (size >= self->journal_reset_bytes)
+  if (size >= self->journal_reset_bytes || stopping)
     {
       gboolean caught_up = self->unwritten->len == 0 && self->chain_id == self->head_entries;
 
-      if (!caught_up && size >= self->journal_force_bytes)
+      if (!caught_up && !stopping && size >= self->journal_force_bytes)
         caught_up = catch_up_locked (self, &error);
       if (caught_up && !_vigil_audit_journal_reset (self->journal, &error))
         caught_up = FALSE;
@@ -512,9 +514,11 @@ writer_thread (gpointer data)
         g_warning ("%s", error->message);
       batch_done (self, error);
       if (!last_failed)
-        maybe_reset_journal (self);
+        maybe_reset_journal (self, FALSE);
     }
   flush_journal (self);
+  if (!last_failed)
+    maybe_reset_journal (self, TRUE);
   write_head_file (self);
   return NULL;
 }

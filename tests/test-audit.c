@@ -875,8 +875,11 @@ test_journal_torn (void)
   zeros = damaged (journal, at[0], FRAME_HEADER_LEN, 0);
   assert_replays (zeros, "");
 
+  /* A writer that stops caught up leaves nothing to replay. */
   g_assert_true (vigil_audit_flush (audit));
+  g_assert_true (_vigil_audit_journal_has_frames (dir));
   g_clear_object (&audit);
+  g_assert_false (_vigil_audit_journal_has_frames (dir));
   assert_intact (dir, 5);
   rm_rf (dir);
 }
