@@ -62,10 +62,11 @@ typedef struct
 
 #define ITEM_SIZE(len) (sizeof (Item) + (((len) + 7) & ~(guint64) 7))
 
-/* Items back to back, in id order: one buffer, no allocation an entry. */
+/* Items back to back, in id order, from START: one buffer, no allocation an entry. */
 typedef struct
 {
   GByteArray *bytes;
+  guint       start;     /* the bytes before it were taken */
   guint       n_items;
 } Items;
 
@@ -122,6 +123,7 @@ static void
 items_init (Items *items)
 {
   items->bytes = g_byte_array_sized_new (64 * 1024);
+  items->start = 0;
   items->n_items = 0;
 }
 
@@ -129,6 +131,7 @@ static void
 items_clear (Items *items)
 {
   g_clear_pointer (&items->bytes, g_byte_array_unref);
+  items->start = 0;
   items->n_items = 0;
 }
 
@@ -142,7 +145,16 @@ items_reset (Items *items)
       items_init (items);
     }
   g_byte_array_set_size (items->bytes, 0);
+  items->start = 0;
   items->n_items = 0;
+}
+
+/* Drops the bytes already taken. */
+static void
+items_compact (Items *items)
+{
+  g_byte_array_remove_range (items->bytes, 0, items->start);
+  items->start = 0;
 }
 
 static void
@@ -172,7 +184,9 @@ static void
 items_prepend (Items *to,
                Items *from)
 {
-  g_byte_array_prepend (to->bytes, from->bytes->data, from->bytes->len);
+  items_compact (to);
+  g_byte_array_prepend (to->bytes, from->bytes->data + from->start,
+                        from->bytes->len - from->start);
   to->n_items += from->n_items;
   items_reset (from);
 }
@@ -220,7 +234,7 @@ insert_items (VigilAuditDb    *store,
 {
   Items *items = data;
 
-  for (guint at = 0; at < items->bytes->len;)
+  for (guint at = items->start; at < items->bytes->len;)
     {
       const Item *item = (const Item *) (gconstpointer) (items->bytes->data + at);
       char prev_hex[VIGIL_AUDIT_HEX_LEN + 1];
@@ -359,20 +373,24 @@ wait_for_work_locked (VigilAudit *self,
     }
 }
 
-/* Moves the first N of FROM's items (not all) to the end of TO. */
+/* Moves the first N of FROM's items (not all) to the end of TO; what FROM keeps moves
+ * down only once it is less than half of its buffer, so a long queue is not copied again
+ * for every batch taken off it. */
 static void
 items_move_head (Items *to,
                  Items *from,
                  guint  n)
 {
-  guint at = 0;
+  guint at = from->start;
 
   for (guint i = 0; i < n; i++)
     at += (guint) ITEM_SIZE (((const Item *) (gconstpointer) (from->bytes->data + at))->len);
-  g_byte_array_append (to->bytes, from->bytes->data, at);
-  g_byte_array_remove_range (from->bytes, 0, at);
+  g_byte_array_append (to->bytes, from->bytes->data + from->start, at - from->start);
+  from->start = at;
   to->n_items += n;
   from->n_items -= n;
+  if (from->start > from->bytes->len / 2)
+    items_compact (from);
 }
 
 /* Up to MAX pending items become the batch (which is empty): usually all of them, and
