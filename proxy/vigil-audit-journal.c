@@ -150,6 +150,8 @@ _vigil_audit_journal_free (VigilAuditJournal *self)
   g_free (self);
 }
 
+#define CHUNK VIGIL_AUDIT_JOURNAL_CHUNK
+
 /* The file and the mapping cover at least SIZE bytes, whole chunks. */
 static gboolean
 grow (VigilAuditJournal  *self,
@@ -162,9 +164,9 @@ grow (VigilAuditJournal  *self,
 
   if (size <= self->capacity)
     return TRUE;
-  if (size > G_MAXSIZE - VIGIL_AUDIT_JOURNAL_CHUNK || size > (gsize) G_MAXINT64 - VIGIL_AUDIT_JOURNAL_CHUNK)
+  if (size > G_MAXSIZE - CHUNK || size > (gsize) G_MAXINT64 - CHUNK)
     return set_errno_error (error, EFBIG, "grow", self->path);
-  capacity = (size + VIGIL_AUDIT_JOURNAL_CHUNK - 1) / VIGIL_AUDIT_JOURNAL_CHUNK * VIGIL_AUDIT_JOURNAL_CHUNK;
+  capacity = (size + CHUNK - 1) / CHUNK * CHUNK;
   /* Allocated, not sparse: a store into a hole on a full disk would be SIGBUS. */
   rc = posix_fallocate (self->fd, (off_t) self->capacity, (off_t) (capacity - self->capacity));
   if (rc != 0)
@@ -180,8 +182,8 @@ grow (VigilAuditJournal  *self,
   return TRUE;
 }
 
-/* Maps the file at the first rewind; a file grown far beyond a chunk (a huge statement)
- * is cut back so the journal stays bounded. */
+/* The first rewind maps the file, after reading the generation it had (a file a huge
+ * statement grew is cut back first). */
 static gboolean
 map_file (VigilAuditJournal  *self,
           GError            **error)
@@ -189,25 +191,27 @@ map_file (VigilAuditJournal  *self,
   guint8 header[HEADER_LEN] = { 0, };
   struct stat st;
 
-  if (self->map != NULL && self->capacity <= VIGIL_AUDIT_JOURNAL_KEEP)
-    return TRUE;
-  if (self->map != NULL)
-    {
-      munmap (self->map, self->capacity);
-      self->map = NULL;
-      self->capacity = 0;
-      if (ftruncate (self->fd, (off_t) VIGIL_AUDIT_JOURNAL_CHUNK) != 0)
-        return set_errno_error (error, errno, "shorten", self->path);
-      return grow (self, VIGIL_AUDIT_JOURNAL_CHUNK, error);
-    }
   if (fstat (self->fd, &st) != 0)
     return set_errno_error (error, errno, "read", self->path);
   if (st.st_size >= HEADER_LEN && pread (self->fd, header, sizeof header, 0) != HEADER_LEN)
     return set_errno_error (error, errno, "read", self->path);
   self->generation = header_generation (header);
-  if (st.st_size > VIGIL_AUDIT_JOURNAL_KEEP && ftruncate (self->fd, (off_t) VIGIL_AUDIT_JOURNAL_CHUNK) != 0)
+  if (st.st_size > VIGIL_AUDIT_JOURNAL_KEEP && ftruncate (self->fd, (off_t) CHUNK) != 0)
     return set_errno_error (error, errno, "shorten", self->path);
-  return grow (self, VIGIL_AUDIT_JOURNAL_CHUNK, error);
+  return grow (self, CHUNK, error);
+}
+
+/* Later rewinds keep the mapping, cut back to a chunk when a huge statement grew it: a
+ * mapping shrinks in place, and a file that cannot be shortened is only larger. */
+static void
+shrink (VigilAuditJournal *self)
+{
+  if (self->capacity <= VIGIL_AUDIT_JOURNAL_KEEP
+      || mremap (self->map, self->capacity, CHUNK, 0) == MAP_FAILED)
+    return;
+  self->capacity = CHUNK;
+  if (ftruncate (self->fd, (off_t) CHUNK) != 0)
+    g_warning ("Cannot shorten %s: %s", self->path, g_strerror (errno));
 }
 
 /* ---- writing ---------------------------------------------------------------------- */
@@ -308,8 +312,9 @@ _vigil_audit_journal_reset (VigilAuditJournal  *self,
 {
   g_assert (self->begun == 0);
 
-  if (!map_file (self, error))
+  if (self->map == NULL && !map_file (self, error))
     return FALSE;
+  shrink (self);
   /* Each store leaves a journal that replays nothing the database lacks. */
   memset (self->map + HEADER_LEN, 0, FRAME_HEADER_LEN);
   put_u64 (self->map + 8, ++self->generation);
