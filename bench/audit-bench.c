@@ -313,8 +313,8 @@ report (guint    n_threads,
   lat = (gint64 *) (gpointer) latencies->data;
   last = latencies->len - 1;
   if (paced)
-    printf ("paced, %u statements/s each with its outcome: append p50 %.1f us, p99 %.1f us;"
-            " CPU a statement: appender %.2f us, writer %.2f us\n", PACED_RATE,
+    printf ("1 thread, paced at %u statements/s each with its outcome: append p50 %.1f us,"
+            " p99 %.1f us; CPU a statement: appender %.2f us, writer %.2f us\n", PACED_RATE,
             lat[last / 2] / 1e3, lat[(guint64) last * 99 / 100] / 1e3,
             median (appender_us, runs), median (writer_us, runs));
   else
