@@ -29,15 +29,14 @@ exec_sql (sqlite3     *db,
   return set_db_error (error, db, sql);
 }
 
-/* Binds the entry exactly as it was hashed, so the row re-encodes to the same bytes. */
+/* Binds the entry exactly as it was hashed, so the row re-encodes to the same bytes.
+ * Every parameter is bound each time, so nothing needs clearing. */
 static void
 bind_entry (sqlite3_stmt          *stmt,
             const VigilAuditEntry *entry,
             const char            *prev_hash,
             const char            *hash)
 {
-  sqlite3_reset (stmt);
-  sqlite3_clear_bindings (stmt);
   for (int i = 0; i < VIGIL_AUDIT_N_FIELDS; i++)
     {
       const VigilAuditValue *value = &entry->v[i];

@@ -80,6 +80,10 @@ void     _vigil_audit_entry_from_row (VigilAuditEntry       *entry,
 /* The canonical encoding (what the chain hashes): u64be (25), then each column. */
 void     _vigil_audit_entry_encode   (const VigilAuditEntry *entry,
                                       GByteArray            *out);
+/* Its length, and the encoding written to OUT (that many bytes) without a copy. */
+gsize    _vigil_audit_entry_encoded_len (const VigilAuditEntry *entry);
+void     _vigil_audit_entry_encode_to   (const VigilAuditEntry *entry,
+                                         guint8                *out);
 /* Parses what _vigil_audit_entry_encode wrote (null, integer and text columns); values
  * borrow DATA. FALSE when malformed. */
 gboolean _vigil_audit_entry_decode   (const guint8          *data,
@@ -112,7 +116,7 @@ gboolean _vigil_audit_head_read      (const char            *data_dir,
                                       GError               **error);
 
 /* DATA_DIR/audit.journal (vigil-audit-journal.c): the write-ahead journal in front of
- * audit_log. Not thread-safe: the audit serialises its use. */
+ * audit_log, a mapped file. Not thread-safe: the audit serialises its use. */
 typedef struct _VigilAuditJournal VigilAuditJournal;
 
 /* Called for each intact frame in order; FALSE (with ERROR) stops the replay. */
@@ -122,11 +126,25 @@ typedef gboolean (*VigilAuditJournalFunc) (const VigilAuditEntry  *entry,
                                            gpointer                user_data,
                                            GError                **error);
 
+#define VIGIL_AUDIT_JOURNAL_CHUNK (1024 * 1024)       /* the file grows by this much */
+#define VIGIL_AUDIT_JOURNAL_KEEP  (64 * 1024 * 1024)  /* a rewind cuts a larger file back */
+
 VigilAuditJournal *_vigil_audit_journal_open     (const char             *data_dir,
                                                   GError                **error);
 void               _vigil_audit_journal_free     (VigilAuditJournal      *self);
-/* Appends one frame (prev and hash raw, the canonical encoding) to OUT. */
-void               _vigil_audit_journal_frame    (GByteArray             *out,
+/* Where to encode an entry of ENCODED_LEN bytes at the journal's end (NULL with ERROR
+ * when the journal cannot grow: refuse the entry); _vigil_audit_journal_commit then
+ * makes it a frame, PREV and HASH raw. The journal must have been reset (mapped). */
+guint8            *_vigil_audit_journal_begin    (VigilAuditJournal      *self,
+                                                  gsize                   encoded_len,
+                                                  GError                **error);
+void               _vigil_audit_journal_commit   (VigilAuditJournal      *self,
+                                                  const guint8           *prev,
+                                                  const guint8           *hash);
+/* Appends one frame of the journal's generation (prev and hash raw, the canonical
+ * encoding) to OUT, for _vigil_audit_journal_write later. */
+void               _vigil_audit_journal_frame    (VigilAuditJournal      *self,
+                                                  GByteArray             *out,
                                                   const guint8           *prev,
                                                   const guint8           *hash,
                                                   const guint8           *encoded,
@@ -140,9 +158,10 @@ gboolean           _vigil_audit_journal_lock     (VigilAuditJournal      *self);
 goffset            _vigil_audit_journal_get_size (VigilAuditJournal      *self);
 gboolean           _vigil_audit_journal_reset    (VigilAuditJournal      *self,
                                                   GError                **error);
-/* Whether DATA_DIR's journal exists and is not empty. */
+/* Whether DATA_DIR's journal holds a frame. */
 gboolean           _vigil_audit_journal_has_frames (const char           *data_dir);
-/* Reads DATA_DIR's journal (none is fine) up to its first torn frame. */
+/* Reads DATA_DIR's journal (none is fine) up to its first frame that is torn, of an
+ * older generation or does not continue the one before. */
 gboolean           _vigil_audit_journal_replay   (const char             *data_dir,
                                                   VigilAuditJournalFunc   func,
                                                   gpointer                user_data,

@@ -85,15 +85,13 @@ _vigil_audit_entry_from_row (VigilAuditEntry *entry,
     }
 }
 
-static void
-put_u64 (GByteArray *out,
-         guint64     v)
+static guint8 *
+put_u64 (guint8  *out,
+         guint64  v)
 {
-  guint8 be[8];
-
   for (int i = 7; i >= 0; i--, v >>= 8)
-    be[i] = v & 0xff;
-  g_byte_array_append (out, be, sizeof be);
+    out[i] = v & 0xff;
+  return out + 8;
 }
 
 static gboolean
@@ -112,40 +110,76 @@ get_u64 (const guint8 **p,
   return TRUE;
 }
 
-static void
-put_value (GByteArray            *out,
+static gsize
+value_encoded_len (const VigilAuditValue *value)
+{
+  switch (value->type)
+    {
+    case 'I':
+    case 'F':
+      return 1 + 8;
+    case 'T':
+    case 'B':
+      return 1 + 8 + value->len;
+    default:
+      return 1;
+    }
+}
+
+static guint8 *
+put_value (guint8                *out,
            const VigilAuditValue *value)
 {
   guint64 bits;
 
-  g_byte_array_append (out, (const guint8 *) &value->type, 1);
+  *out++ = (guint8) value->type;
   switch (value->type)
     {
     case 'I':
-      put_u64 (out, (guint64) value->i);
-      break;
+      return put_u64 (out, (guint64) value->i);
     case 'F':
       memcpy (&bits, &value->f, sizeof bits);
-      put_u64 (out, bits);
-      break;
+      return put_u64 (out, bits);
     case 'T':
     case 'B':
-      put_u64 (out, value->len);
+      out = put_u64 (out, value->len);
       if (value->len > 0)
-        g_byte_array_append (out, value->data, (guint) value->len);
-      break;
+        memcpy (out, value->data, value->len);
+      return out + value->len;
     default:
-      break;
+      return out;
     }
+}
+
+gsize
+_vigil_audit_entry_encoded_len (const VigilAuditEntry *entry)
+{
+  gsize len = 8;
+
+  for (int i = 0; i < VIGIL_AUDIT_N_FIELDS; i++)
+    len += value_encoded_len (&entry->v[i]);
+  return len;
+}
+
+void
+_vigil_audit_entry_encode_to (const VigilAuditEntry *entry,
+                              guint8                *out)
+{
+  out = put_u64 (out, VIGIL_AUDIT_N_FIELDS);
+  for (int i = 0; i < VIGIL_AUDIT_N_FIELDS; i++)
+    out = put_value (out, &entry->v[i]);
 }
 
 void
 _vigil_audit_entry_encode (const VigilAuditEntry *entry,
                            GByteArray            *out)
 {
-  put_u64 (out, VIGIL_AUDIT_N_FIELDS);
-  for (int i = 0; i < VIGIL_AUDIT_N_FIELDS; i++)
-    put_value (out, &entry->v[i]);
+  guint start = out->len;
+  gsize len = _vigil_audit_entry_encoded_len (entry);
+
+  g_assert (len <= G_MAXUINT - start);
+  g_byte_array_set_size (out, start + (guint) len);
+  _vigil_audit_entry_encode_to (entry, out->data + start);
 }
 
 /* Only what the writer produces: null, integer and text columns. */
@@ -198,6 +232,9 @@ _vigil_audit_entry_decode (const guint8    *data,
   return p == end;
 }
 
+/* One digest context a thread, kept: allocating one an entry costs more than hashing it. */
+static GPrivate hash_ctx = G_PRIVATE_INIT ((GDestroyNotify) EVP_MD_CTX_free);
+
 void
 _vigil_audit_hash_encoded (const guint8 *prev,
                            const guint8 *encoded,
@@ -206,17 +243,21 @@ _vigil_audit_hash_encoded (const guint8 *prev,
 {
   static EVP_MD *sha256 = NULL;
   unsigned int digest_len = 0;
-  EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
+  EVP_MD_CTX *ctx = g_private_get (&hash_ctx);
 
   /* Fetched once: an implicit fetch on every init costs more than hashing an entry. */
   if (g_once_init_enter (&sha256))
     g_once_init_leave (&sha256, EVP_MD_fetch (NULL, "SHA256", NULL));
+  if (ctx == NULL)
+    {
+      ctx = EVP_MD_CTX_new ();
+      g_private_set (&hash_ctx, ctx);
+    }
   EVP_DigestInit_ex (ctx, sha256, NULL);
   EVP_DigestUpdate (ctx, ENCODING_DOMAIN, sizeof ENCODING_DOMAIN);  /* with its NUL */
   EVP_DigestUpdate (ctx, prev, VIGIL_AUDIT_HASH_LEN);
   EVP_DigestUpdate (ctx, encoded, len);
   EVP_DigestFinal_ex (ctx, digest_out, &digest_len);
-  EVP_MD_CTX_free (ctx);
   g_assert (digest_len == VIGIL_AUDIT_HASH_LEN);
 }
 

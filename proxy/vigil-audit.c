@@ -10,12 +10,12 @@
  * prev_hash is 32 zero bytes; hashes are stored as lowercase hex.
  *
  * Write-ahead: an entry gets its id and hash when it is appended, on the caller's thread,
- * and a statement's entry is written to the journal (vigil-audit-journal.c) with one
- * write(2) before vigil_audit_log_statement() returns; the statement may then run. That
- * is as durable as a SQLite commit in WAL mode with synchronous=NORMAL (it survives
- * kill -9, not power loss) and costs a few microseconds instead of a thread hop and a
- * transaction. Outcomes are chained at once but reach the journal with the next
- * statement or the next batch (they are not a write-ahead promise).
+ * and is encoded straight into the journal's mapping (vigil-audit-journal.c) before
+ * vigil_audit_log_statement() returns; the statement may then run. That is as durable as
+ * a SQLite commit in WAL mode with synchronous=NORMAL (it survives kill -9, not power
+ * loss) and costs no system call, thread hop or transaction. An outcome the journal
+ * cannot take (it could not grow) waits for the next statement or batch (outcomes are not
+ * a write-ahead promise).
  *
  * The writer thread copies entries into audit_log in large batches (group commit), each
  * batch also updating the single-row audit_checkpoint; DATA_DIR/audit.head is a copy of
@@ -39,24 +39,36 @@
 
 #include "vigil-audit-private.h"
 
-#define BATCH_EAGER           256   /* commit at once with this many waiting */
+/* Large batches: a commit rewrites the pages it touches in the WAL, a small one mostly
+ * those; the journal, not the commit, is what makes an entry durable. */
+#define BATCH_EAGER           1024  /* commit at once with this many waiting */
 #define BATCH_MAX             4096
-#define LINGER_US             (10 * G_TIME_SPAN_MILLISECOND)
+#define LINGER_US             (50 * G_TIME_SPAN_MILLISECOND)
 #define RETRY_DELAY_US        (100 * G_TIME_SPAN_MILLISECOND)
 #define HEAD_FILE_INTERVAL_US (100 * G_TIME_SPAN_MILLISECOND)
 #define JOURNAL_RESET_BYTES   (4 * 1024 * 1024)
 #define JOURNAL_FORCE_BYTES   (32 * 1024 * 1024)
 #define BUFFER_KEEP_BYTES     (1024 * 1024)
 
-/* A chained entry on its way to the database: its canonical encoding, as hashed. */
+/* A chained entry on its way to the database, followed by its canonical encoding (as
+ * hashed, LEN bytes) padded to 8 bytes. */
 typedef struct
 {
   gint64  id;
-  char    prev_hex[VIGIL_AUDIT_HEX_LEN + 1];
-  char    hash_hex[VIGIL_AUDIT_HEX_LEN + 1];
-  gsize   len;
-  guint8  encoded[];
+  guint8  prev[VIGIL_AUDIT_HASH_LEN];
+  guint8  hash[VIGIL_AUDIT_HASH_LEN];
+  guint64 len;
 } Item;
+
+#define ITEM_SIZE(len) (sizeof (Item) + (((len) + 7) & ~(guint64) 7))
+
+/* Items back to back, in id order, from START: one buffer, no allocation an entry. */
+typedef struct
+{
+  GByteArray *bytes;
+  guint       start;     /* the bytes before it were taken */
+  guint       n_items;
+} Items;
 
 struct _VigilAudit
 {
@@ -67,7 +79,8 @@ struct _VigilAudit
   GThread           *thread;
 
   /* writer thread only */
-  VigilAuditDb            store;
+  VigilAuditDb       store;
+  Items              batch;          /* being committed */
   int                applied_busy_timeout;
   gint64             head_entries;   /* the database's head as last committed */
   char               head_hash[VIGIL_AUDIT_HEX_LEN + 1];
@@ -87,7 +100,7 @@ struct _VigilAudit
   /* shared, under lock */
   GMutex             lock;
   GCond              cond;
-  GQueue             pending;        /* Item, in id order */
+  Items              pending;
   gint64             pending_since;  /* when the oldest pending item came */
   guint64            appended;       /* items ever queued */
   guint64            committed;      /* ... and ever committed */
@@ -107,9 +120,75 @@ G_DEFINE_FINAL_TYPE (VigilAudit, vigil_audit, G_TYPE_OBJECT)
 /* Helpers */
 
 static void
-item_free (Item *item)
+items_init (Items *items)
 {
-  g_free (item);
+  items->bytes = g_byte_array_sized_new (64 * 1024);
+  items->start = 0;
+  items->n_items = 0;
+}
+
+static void
+items_clear (Items *items)
+{
+  g_clear_pointer (&items->bytes, g_byte_array_unref);
+  items->start = 0;
+  items->n_items = 0;
+}
+
+/* Empties ITEMS, letting go of a buffer a burst made large. */
+static void
+items_reset (Items *items)
+{
+  if (items->bytes->len > BUFFER_KEEP_BYTES)
+    {
+      items_clear (items);
+      items_init (items);
+    }
+  g_byte_array_set_size (items->bytes, 0);
+  items->start = 0;
+  items->n_items = 0;
+}
+
+/* Drops the bytes already taken. */
+static void
+items_compact (Items *items)
+{
+  g_byte_array_remove_range (items->bytes, 0, items->start);
+  items->start = 0;
+}
+
+static void
+items_append (Items        *items,
+              gint64        id,
+              const guint8 *prev,
+              const guint8 *hash,
+              const guint8 *encoded,
+              gsize         len)
+{
+  guint at = items->bytes->len;
+  Item *item;
+
+  g_assert (ITEM_SIZE (len) <= G_MAXUINT - at);
+  g_byte_array_set_size (items->bytes, at + (guint) ITEM_SIZE (len));
+  item = (Item *) (gpointer) (items->bytes->data + at);
+  item->id = id;
+  memcpy (item->prev, prev, VIGIL_AUDIT_HASH_LEN);
+  memcpy (item->hash, hash, VIGIL_AUDIT_HASH_LEN);
+  item->len = len;
+  memcpy (item + 1, encoded, len);
+  items->n_items++;
+}
+
+/* Moves all of FROM to the front of TO. */
+static void
+items_prepend (Items *to,
+               Items *from)
+{
+  items_compact (to);
+  g_byte_array_prepend (to->bytes, from->bytes->data + from->start,
+                        from->bytes->len - from->start);
+  to->n_items += from->n_items;
+  items_reset (from);
 }
 
 static void
@@ -153,17 +232,21 @@ insert_items (VigilAuditDb    *store,
               char       *head_hash,
               GError    **error)
 {
-  GPtrArray *items = data;
+  Items *items = data;
 
-  for (guint i = 0; i < items->len; i++)
+  for (guint at = items->start; at < items->bytes->len;)
     {
-      Item *item = g_ptr_array_index (items, i);
+      const Item *item = (const Item *) (gconstpointer) (items->bytes->data + at);
+      char prev_hex[VIGIL_AUDIT_HEX_LEN + 1];
+      char hash_hex[VIGIL_AUDIT_HEX_LEN + 1];
       VigilAuditEntry entry;
 
-      if (!_vigil_audit_entry_decode (item->encoded, item->len, &entry))
+      at += (guint) ITEM_SIZE (item->len);
+      if (!_vigil_audit_entry_decode ((const guint8 *) (item + 1), item->len, &entry))
         g_error ("The audit writer cannot read back entry %" G_GINT64_FORMAT, item->id);
-      if (!_vigil_audit_db_append (store, &entry, item->prev_hex, item->hash_hex, head_id, head_hash,
-                         error))
+      _vigil_audit_hash_to_hex (item->prev, prev_hex);
+      _vigil_audit_hash_to_hex (item->hash, hash_hex);
+      if (!_vigil_audit_db_append (store, &entry, prev_hex, hash_hex, head_id, head_hash, error))
         return FALSE;
     }
   return TRUE;
@@ -251,12 +334,12 @@ batch_due_locked (VigilAudit *self,
                   gboolean    last_failed,
                   gint64      retry_at)
 {
-  if (self->pending.length == 0)
+  if (self->pending.n_items == 0)
     return FALSE;
   if (last_failed)
     return now >= retry_at;
   return self->stopping || self->flushing || self->kicked
-         || self->pending.length >= BATCH_EAGER
+         || self->pending.n_items >= BATCH_EAGER
          || now >= self->pending_since + LINGER_US;
 }
 
@@ -273,13 +356,13 @@ wait_for_work_locked (VigilAudit *self,
       gint64 deadline = G_MAXINT64;
 
       /* Stopping after a refusal: what is left is safe in the journal. */
-      if (self->stopping && (self->pending.length == 0 || last_failed))
+      if (self->stopping && (self->pending.n_items == 0 || last_failed))
         return WORK_STOP;
       if (batch_due_locked (self, now, last_failed, retry_at))
         return WORK_BATCH;
       if (head_file_due (self, now))
         return WORK_HEAD_FILE;
-      if (self->pending.length > 0)
+      if (self->pending.n_items > 0)
         deadline = last_failed ? retry_at : self->pending_since + LINGER_US;
       if (self->head_entries != self->head_written)
         deadline = MIN (deadline, self->head_written_at + HEAD_FILE_INTERVAL_US);
@@ -290,39 +373,57 @@ wait_for_work_locked (VigilAudit *self,
     }
 }
 
+/* Moves the first N of FROM's items (not all) to the end of TO; what FROM keeps moves
+ * down only once it is less than half of its buffer, so a long queue is not copied again
+ * for every batch taken off it. */
+static void
+items_move_head (Items *to,
+                 Items *from,
+                 guint  n)
+{
+  guint at = from->start;
+
+  for (guint i = 0; i < n; i++)
+    at += (guint) ITEM_SIZE (((const Item *) (gconstpointer) (from->bytes->data + at))->len);
+  g_byte_array_append (to->bytes, from->bytes->data + from->start, at - from->start);
+  from->start = at;
+  to->n_items += n;
+  from->n_items -= n;
+  if (from->start > from->bytes->len / 2)
+    items_compact (from);
+}
+
+/* Up to MAX pending items become the batch (which is empty): usually all of them, and
+ * then the buffers swap. A batch's length bounds how much the journal can grow while it
+ * is committed. */
 static void
 take_batch_locked (VigilAudit *self,
-                   GPtrArray  *items)
+                   guint       max)
 {
-  while (items->len < BATCH_MAX && self->pending.length > 0)
-    g_ptr_array_add (items, g_queue_pop_head (&self->pending));
+  Items batch = self->batch;
+
+  g_assert (batch.n_items == 0);
+  if (self->pending.n_items <= max)
+    {
+      self->batch = self->pending;
+      self->pending = batch;
+    }
+  else
+    items_move_head (&self->batch, &self->pending, max);
   self->pending_since = g_get_monotonic_time ();
   self->kicked = FALSE;
 }
 
-/* A refused batch goes back to the front of the queue, in order. */
-static void
-give_back_locked (VigilAudit *self,
-                  GPtrArray  *items)
-{
-  for (guint i = items->len; i > 0; i--)
-    {
-      g_queue_push_head (&self->pending, g_ptr_array_index (items, i - 1));
-      g_ptr_array_index (items, i - 1) = NULL;
-    }
-}
-
 static gboolean
 write_batch (VigilAudit  *self,
-             GPtrArray   *items,
              GError     **error)
 {
   gint64 started = g_get_monotonic_time ();
 
   flush_journal (self);
   apply_busy_timeout (self);
-  if (!_vigil_audit_db_transaction (&self->store, insert_items, items, &self->head_entries, self->head_hash,
-                       error))
+  if (!_vigil_audit_db_transaction (&self->store, insert_items, &self->batch, &self->head_entries,
+                                    self->head_hash, error))
     return FALSE;
   g_mutex_lock (&self->lock);
   self->last_commit_us = g_get_monotonic_time () - started;
@@ -330,15 +431,15 @@ write_batch (VigilAudit  *self,
   return TRUE;
 }
 
+/* A refused batch goes back to the front of the queue, in order. */
 static void
 batch_done (VigilAudit *self,
-            GPtrArray  *items,
             GError     *error)
 {
   g_mutex_lock (&self->lock);
   if (error != NULL)
     {
-      give_back_locked (self, items);
+      items_prepend (&self->pending, &self->batch);
       g_clear_error (&self->failure);
       self->failure = g_error_copy (error);
       self->failed_batches++;
@@ -346,7 +447,8 @@ batch_done (VigilAudit *self,
   else
     {
       g_clear_error (&self->failure);
-      self->committed += items->len;
+      self->committed += self->batch.n_items;
+      items_reset (&self->batch);
     }
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
@@ -359,39 +461,39 @@ static gboolean
 catch_up_locked (VigilAudit  *self,
                  GError     **error)
 {
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) item_free);
   gboolean ok;
 
   if (!write_unwritten_locked (self, error))
     return FALSE;
   g_mutex_lock (&self->lock);
-  while (self->pending.length > 0)
-    g_ptr_array_add (items, g_queue_pop_head (&self->pending));
+  take_batch_locked (self, G_MAXUINT);
   g_mutex_unlock (&self->lock);
   apply_busy_timeout (self);
-  ok = _vigil_audit_db_transaction (&self->store, insert_items, items, &self->head_entries,
+  ok = _vigil_audit_db_transaction (&self->store, insert_items, &self->batch, &self->head_entries,
                                     self->head_hash, error);
-  batch_done (self, items, ok ? NULL : *error);
+  batch_done (self, ok ? NULL : *error);
   return ok;
 }
 
 /* Once the database has everything the journal has, the journal starts over. A busy
  * engine may never leave the writer caught up at the end of a batch: past
  * journal_force_bytes the writer catches up while appends wait for it (a few ms, once per
- * so many MB), so the journal stays bounded. */
+ * so many MB), so the journal stays bounded. A writer that stops caught up leaves an
+ * empty journal (nothing to replay at the next start). */
 static void
-maybe_reset_journal (VigilAudit *self)
+maybe_reset_journal (VigilAudit *self,
+                     gboolean    stopping)
 {
   g_autoptr(GError) error = NULL;
   goffset size;
 
   g_mutex_lock (&self->chain_lock);
   size = _vigil_audit_journal_get_size (self->journal);
-  if (size >= self->journal_reset_bytes)
+  if (size >= self->journal_reset_bytes || stopping)
     {
       gboolean caught_up = self->unwritten->len == 0 && self->chain_id == self->head_entries;
 
-      if (!caught_up && size >= self->journal_force_bytes)
+      if (!caught_up && !stopping && size >= self->journal_force_bytes)
         caught_up = catch_up_locked (self, &error);
       if (caught_up && !_vigil_audit_journal_reset (self->journal, &error))
         caught_up = FALSE;
@@ -409,14 +511,13 @@ writer_thread (gpointer data)
 
   for (;;)
     {
-      g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) item_free);
       g_autoptr(GError) error = NULL;
       Work work;
 
       g_mutex_lock (&self->lock);
       work = wait_for_work_locked (self, last_failed);
       if (work == WORK_BATCH)
-        take_batch_locked (self, items);
+        take_batch_locked (self, BATCH_MAX);
       g_mutex_unlock (&self->lock);
 
       if (work == WORK_STOP)
@@ -426,14 +527,16 @@ writer_thread (gpointer data)
           write_head_file (self);
           continue;
         }
-      last_failed = !write_batch (self, items, &error);
+      last_failed = !write_batch (self, &error);
       if (last_failed)
         g_warning ("%s", error->message);
-      batch_done (self, items, error);
+      batch_done (self, error);
       if (!last_failed)
-        maybe_reset_journal (self);
+        maybe_reset_journal (self, FALSE);
     }
   flush_journal (self);
+  if (!last_failed)
+    maybe_reset_journal (self, TRUE);
   write_head_file (self);
   return NULL;
 }
@@ -441,20 +544,59 @@ writer_thread (gpointer data)
 /* ---- appending ---------------------------------------------------------------------- */
 
 static void
-enqueue_locked (VigilAudit *self,
-                Item       *item)
+enqueue_locked (VigilAudit   *self,
+                gint64        id,
+                const guint8 *hash,
+                const guint8 *encoded,
+                gsize         len)
 {
-  if (self->pending.length == 0)
+  if (self->pending.n_items == 0)
     self->pending_since = g_get_monotonic_time ();
-  g_queue_push_tail (&self->pending, item);
+  items_append (&self->pending, id, self->chain_hash, hash, encoded, len);
   self->appended++;
   /* The writer sleeps without a deadline when idle: it needs this item's. */
-  if (self->pending.length == 1 || self->pending.length == BATCH_EAGER)
+  if (self->pending.n_items == 1 || self->pending.n_items == BATCH_EAGER)
     g_cond_broadcast (&self->cond);
 }
 
-/* Gives ENTRY the next id and its chain hash, queues its frame for the journal (writing
- * the journal now when WRITE_NOW) and hands it to the writer: its id, or 0 when the
+/* Encodes ENTRY straight into the journal and hashes it (HASH_OUT): the encoding, valid
+ * until the next append. An outcome the journal cannot take now waits in unwritten for
+ * the next entry; a statement's is refused (NULL with ERROR). Called with chain_lock held. */
+static const guint8 *
+journal_entry_locked (VigilAudit             *self,
+                      const VigilAuditEntry  *entry,
+                      gsize                   len,
+                      gboolean                write_now,
+                      guint8                 *hash_out,
+                      GError                **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  guint8 *encoded = NULL;
+
+  if (write_unwritten_locked (self, &local_error))
+    encoded = _vigil_audit_journal_begin (self->journal, len, &local_error);
+  if (encoded != NULL)
+    {
+      _vigil_audit_entry_encode_to (entry, encoded);
+      _vigil_audit_hash_encoded (self->chain_hash, encoded, len, hash_out);
+      _vigil_audit_journal_commit (self->journal, self->chain_hash, hash_out);
+      return encoded;
+    }
+  if (write_now)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  g_byte_array_set_size (self->scratch, (guint) len);
+  _vigil_audit_entry_encode_to (entry, self->scratch->data);
+  _vigil_audit_hash_encoded (self->chain_hash, self->scratch->data, len, hash_out);
+  _vigil_audit_journal_frame (self->journal, self->unwritten, self->chain_hash, hash_out,
+                              self->scratch->data, len);
+  return self->scratch->data;
+}
+
+/* Gives ENTRY the next id and its chain hash, stores its frame in the journal (a
+ * statement's at once, WRITE_NOW) and hands it to the writer: its id, or 0 when the
  * journal refused it. Called with chain_lock held. */
 static gint64
 chain_locked (VigilAudit       *self,
@@ -462,28 +604,20 @@ chain_locked (VigilAudit       *self,
               gboolean          write_now,
               GError          **error)
 {
-  guint before = self->unwritten->len;
   guint8 hash[VIGIL_AUDIT_HASH_LEN];
   gint64 id = self->chain_id + 1;
-  Item *item;
+  const guint8 *encoded;
+  gsize len;
 
   _vigil_audit_value_set_int (&entry->v[VIGIL_AUDIT_FIELD_ID], id);
-  g_byte_array_set_size (self->scratch, 0);
-  _vigil_audit_entry_encode (entry, self->scratch);
-  _vigil_audit_hash_encoded (self->chain_hash, self->scratch->data, self->scratch->len, hash);
-  _vigil_audit_journal_frame (self->unwritten, self->chain_hash, hash, self->scratch->data,
-                              self->scratch->len);
-  if (write_now && !write_unwritten_locked (self, error))
-    {
-      g_byte_array_set_size (self->unwritten, before);
-      return 0;
-    }
-  item = g_malloc (sizeof (Item) + self->scratch->len);
-  item->id = id;
-  item->len = self->scratch->len;
-  memcpy (item->encoded, self->scratch->data, self->scratch->len);
-  _vigil_audit_hash_to_hex (self->chain_hash, item->prev_hex);
-  _vigil_audit_hash_to_hex (hash, item->hash_hex);
+  len = _vigil_audit_entry_encoded_len (entry);
+  g_assert (len <= G_MAXUINT);
+  encoded = journal_entry_locked (self, entry, len, write_now, hash, error);
+  if (encoded == NULL)
+    return 0;
+  g_mutex_lock (&self->lock);
+  enqueue_locked (self, id, hash, encoded, len);
+  g_mutex_unlock (&self->lock);
   memcpy (self->chain_hash, hash, sizeof hash);
   self->chain_id = id;
   if (self->scratch->len > BUFFER_KEEP_BYTES)
@@ -491,10 +625,6 @@ chain_locked (VigilAudit       *self,
       g_byte_array_unref (self->scratch);
       self->scratch = g_byte_array_sized_new (1024);
     }
-
-  g_mutex_lock (&self->lock);
-  enqueue_locked (self, item);
-  g_mutex_unlock (&self->lock);
   return id;
 }
 
@@ -607,10 +737,11 @@ vigil_audit_finalize (GObject *object)
 {
   VigilAudit *self = (VigilAudit *) object;
 
-  if (self->pending.length > 0)
+  if (self->pending.n_items > 0)
     g_warning ("Audit log closed with %u entries only in the journal: they are replayed when "
-               "it is opened again", self->pending.length);
-  g_queue_clear_full (&self->pending, (GDestroyNotify) item_free);
+               "it is opened again", self->pending.n_items);
+  items_clear (&self->pending);
+  items_clear (&self->batch);
   g_clear_error (&self->failure);
   _vigil_audit_db_close (&self->store);
   g_clear_pointer (&self->journal, _vigil_audit_journal_free);
@@ -639,7 +770,8 @@ vigil_audit_init (VigilAudit *self)
   g_mutex_init (&self->chain_lock);
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
-  g_queue_init (&self->pending);
+  items_init (&self->pending);
+  items_init (&self->batch);
   self->unwritten = g_byte_array_sized_new (4096);
   self->scratch = g_byte_array_sized_new (1024);
   self->journal_reset_bytes = JOURNAL_RESET_BYTES;
@@ -852,7 +984,7 @@ vigil_audit_commit_soon (VigilAudit *self)
   g_return_if_fail (VIGIL_IS_AUDIT (self));
 
   g_mutex_lock (&self->lock);
-  if (self->pending.length > 0)
+  if (self->pending.n_items > 0)
     {
       self->kicked = TRUE;
       g_cond_broadcast (&self->cond);
@@ -868,7 +1000,7 @@ vigil_audit_get_queue_depth (VigilAudit *self)
   g_return_val_if_fail (VIGIL_IS_AUDIT (self), 0);
 
   locker = g_mutex_locker_new (&self->lock);
-  return self->pending.length;
+  return self->pending.n_items;
 }
 
 gint64

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <signal.h>
+#include <sys/resource.h>
 #include <string.h>
 
 #include <gio/gio.h>
@@ -726,6 +727,424 @@ test_journal_bounded (void)
   rm_rf (dir);
 }
 
+/* The journal's layout (vigil-audit-journal.c): a header, then frames. */
+#define JOURNAL_HEADER_LEN 32
+#define FRAME_HEADER_LEN   16
+#define GROW_RECORDS       400
+#define GROW_TEXT          10000
+
+static gint64
+log_one (VigilAudit *audit,
+         guint       index)
+{
+  g_autoptr(VigilAuditRecord) record = make_record (0, index);
+  g_autoptr(GError) error = NULL;
+  gint64 id = vigil_audit_log_statement (audit, record, &error);
+
+  g_assert_no_error (error);
+  return id;
+}
+
+static GBytes *
+read_journal (const char *dir)
+{
+  g_autofree char *path = g_build_filename (dir, VIGIL_AUDIT_JOURNAL_NAME, NULL);
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+  gsize len = 0;
+
+  g_file_get_contents (path, &contents, &len, &error);
+  g_assert_no_error (error);
+  return g_bytes_new_take (contents, len);
+}
+
+/* Where each frame of a journal image starts, up to the first that is not one. */
+static GArray *
+frame_offsets (GBytes *journal)
+{
+  GArray *offsets = g_array_new (FALSE, FALSE, sizeof (gsize));
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data (journal, &len);
+  gsize at = JOURNAL_HEADER_LEN;
+
+  while (at + FRAME_HEADER_LEN <= len && memcmp (data + at, "VGJ2", 4) == 0)
+    {
+      guint32 length = (guint32) data[at + 4] << 24 | (guint32) data[at + 5] << 16
+                       | (guint32) data[at + 6] << 8 | data[at + 7];
+
+      g_array_append_val (offsets, at);
+      at += FRAME_HEADER_LEN + length;
+    }
+  return offsets;
+}
+
+static gboolean
+collect_id_cb (const VigilAuditEntry  *entry,
+               const char             *prev_hex,
+               const char             *hash_hex,
+               gpointer                user_data,
+               GError                **error)
+{
+  g_array_append_val ((GArray *) user_data, entry->v[VIGIL_AUDIT_FIELD_ID].i);
+  return TRUE;
+}
+
+/* The ids a journal image replays, as "1,2,3". */
+static char *
+replayed_ids (const guint8 *data,
+              gsize         len)
+{
+  g_autofree char *dir = g_dir_make_tmp ("vigil-audit-journal-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, VIGIL_AUDIT_JOURNAL_NAME, NULL);
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, (const char *) data, (gssize) len, &error);
+  g_assert_no_error (error);
+  g_assert_true (_vigil_audit_journal_replay (dir, collect_id_cb, ids, &error));
+  g_assert_no_error (error);
+  g_assert_true (_vigil_audit_journal_has_frames (dir) == (ids->len > 0));
+  for (guint i = 0; i < ids->len; i++)
+    g_string_append_printf (out, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "",
+                            g_array_index (ids, gint64, i));
+  rm_rf (dir);
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static void
+assert_replays (GBytes     *journal,
+                const char *expected)
+{
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data (journal, &len);
+  g_autofree char *ids = replayed_ids (data, len);
+
+  g_assert_cmpstr (ids, ==, expected);
+}
+
+/* A copy of JOURNAL with LEN bytes at AT set to BYTE (or, BYTE < 0, the copy ends at AT). */
+static GBytes *
+damaged (GBytes *journal,
+         gsize   at,
+         gsize   len,
+         int     byte)
+{
+  gsize size = 0;
+  guint8 *copy = g_memdup2 (g_bytes_get_data (journal, &size), g_bytes_get_size (journal));
+
+  g_assert_cmpuint (at + len, <=, size);
+  if (byte < 0)
+    return g_bytes_new_take (copy, at);
+  memset (copy + at, byte, len);
+  return g_bytes_new_take (copy, size);
+}
+
+/* What a kill leaves mid-store: a frame whose end is still zeros, a frame whose header
+ * (stored last) is missing, an edited frame, a file cut short. Replay takes every frame
+ * before the damage and nothing from it on. */
+static void
+test_journal_torn (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autoptr(VigilAudit) audit = open_audit (dir);
+  g_autoptr(GBytes) journal = NULL;
+  g_autoptr(GArray) offsets = NULL;
+  g_autoptr(GBytes) half = NULL, headless = NULL, edited = NULL, cut = NULL, zeros = NULL;
+  gsize *at;
+  gsize last;
+
+  _vigil_audit_set_journal_limits (audit, G_MAXINT64, G_MAXINT64);
+  for (guint i = 0; i < 5; i++)
+    g_assert_cmpint (log_one (audit, i), ==, i + 1);
+  journal = read_journal (dir);   /* as a kill -9 would leave it: mapped, not closed */
+  offsets = frame_offsets (journal);
+  g_assert_cmpuint (offsets->len, ==, 5);
+  at = (gsize *) (gpointer) offsets->data;
+  last = at[4] - at[3];           /* entries 4 and 5 encode to the same length */
+  assert_replays (journal, "1,2,3,4,5");
+
+  half = damaged (journal, at[4] + last / 2, last - last / 2, 0);
+  assert_replays (half, "1,2,3,4");
+  headless = damaged (journal, at[4], FRAME_HEADER_LEN, 0);
+  assert_replays (headless, "1,2,3,4");
+  edited = damaged (journal, at[2] + FRAME_HEADER_LEN + 64 + 20, 1, 'X');
+  assert_replays (edited, "1,2");
+  cut = damaged (journal, at[3] + 40, 0, -1);
+  assert_replays (cut, "1,2,3");
+  zeros = damaged (journal, at[0], FRAME_HEADER_LEN, 0);
+  assert_replays (zeros, "");
+
+  /* A writer that stops caught up leaves nothing to replay. */
+  g_assert_true (vigil_audit_flush (audit));
+  g_assert_true (_vigil_audit_journal_has_frames (dir));
+  g_clear_object (&audit);
+  g_assert_false (_vigil_audit_journal_has_frames (dir));
+  assert_intact (dir, 5);
+  rm_rf (dir);
+}
+
+/* The same frames in the layout before the journal was mapped: no file header, frames
+ * "VGJ1" | u32be length | prev | hash | encoding. */
+static GBytes *
+legacy_journal (GBytes *journal)
+{
+  g_autoptr(GArray) offsets = frame_offsets (journal);
+  GByteArray *out = g_byte_array_new ();
+  const guint8 *data = g_bytes_get_data (journal, NULL);
+
+  for (guint i = 0; i < offsets->len; i++)
+    {
+      gsize at = g_array_index (offsets, gsize, i);
+      guint32 length = (guint32) data[at + 4] << 24 | (guint32) data[at + 5] << 16
+                       | (guint32) data[at + 6] << 8 | data[at + 7];
+
+      g_byte_array_append (out, (const guint8 *) "VGJ1", 4);
+      g_byte_array_append (out, data + at + 4, 4);
+      g_byte_array_append (out, data + at + FRAME_HEADER_LEN, length);
+    }
+  return g_byte_array_free_to_bytes (out);
+}
+
+/* A journal an older Vigil left behind (killed before its writer caught up) is replayed
+ * into the log when the audit is opened, and then rewritten in the current layout. */
+static void
+test_journal_legacy (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autofree char *fresh = make_data_dir ();
+  g_autofree char *path = g_build_filename (fresh, VIGIL_AUDIT_JOURNAL_NAME, NULL);
+  g_autoptr(VigilAudit) audit = open_audit (dir);
+  g_autoptr(GBytes) journal = NULL;
+  g_autoptr(GBytes) legacy = NULL;
+  g_autoptr(GError) error = NULL;
+
+  _vigil_audit_set_journal_limits (audit, G_MAXINT64, G_MAXINT64);
+  for (guint i = 0; i < 4; i++)
+    log_one (audit, i);
+  journal = read_journal (dir);
+  legacy = legacy_journal (journal);
+  assert_replays (legacy, "1,2,3,4");
+  g_clear_object (&audit);
+
+  g_assert_true (_vigil_audit_head_write (fresh, 0, VIGIL_AUDIT_GENESIS_HEX, &error));
+  g_file_set_contents (path, g_bytes_get_data (legacy, NULL), (gssize) g_bytes_get_size (legacy),
+                       &error);
+  g_assert_no_error (error);
+  audit = open_audit (fresh);
+  g_assert_false (_vigil_audit_journal_has_frames (fresh));
+  g_assert_cmpint (log_one (audit, 4), ==, 5);
+  g_assert_true (vigil_audit_flush (audit));
+  g_clear_object (&audit);
+  assert_intact (fresh, 5);
+  rm_rf (dir);
+  rm_rf (fresh);
+}
+
+static guint64
+journal_generation (const char *dir)
+{
+  g_autoptr(GBytes) journal = read_journal (dir);
+  const guint8 *data = g_bytes_get_data (journal, NULL);
+  guint64 generation = 0;
+
+  g_assert_cmpuint (g_bytes_get_size (journal), >=, JOURNAL_HEADER_LEN);
+  g_assert_cmpmem (data, 4, "VGJH", 4);
+  for (int i = 8; i < 16; i++)
+    generation = generation << 8 | data[i];
+  return generation;
+}
+
+/* A rewind writes new frames over old ones: neither the old frames after the new (a
+ * different generation), nor an old frame made to carry the new generation (it does not
+ * continue the chain), nor old frames right after a rewind are ever replayed. */
+static void
+test_journal_stale (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autoptr(VigilAudit) audit = open_audit (dir);
+  g_autoptr(GBytes) before = NULL, after = NULL, relabelled = NULL, rewound = NULL;
+  g_autoptr(GArray) offsets = NULL;
+  guint64 generation;
+  guint8 *copy;
+  gsize len = 0;
+  gsize second;
+
+  _vigil_audit_set_journal_limits (audit, G_MAXINT64, G_MAXINT64);
+  for (guint i = 0; i < 6; i++)
+    log_one (audit, i);
+  g_assert_true (vigil_audit_flush (audit));
+  before = read_journal (dir);
+  assert_replays (before, "1,2,3,4,5,6");
+  generation = journal_generation (dir);
+
+  /* The next batch leaves the writer caught up: the journal rewinds. */
+  _vigil_audit_set_journal_limits (audit, 1, G_MAXINT64);
+  log_one (audit, 6);
+  g_assert_true (vigil_audit_flush (audit));
+  for (guint attempts = 0; journal_generation (dir) == generation; attempts++)
+    {
+      g_assert_cmpuint (attempts, <, 500);
+      g_usleep (10 * 1000);
+    }
+  g_assert_cmpuint (journal_generation (dir), ==, generation + 1);
+  _vigil_audit_set_journal_limits (audit, G_MAXINT64, G_MAXINT64);
+  log_one (audit, 0);   /* entry 8, as long as entry 1: the old frames follow it aligned */
+  after = read_journal (dir);
+  assert_replays (after, "8");
+
+  /* An old frame relabelled with the new generation still does not continue entry 8. */
+  offsets = frame_offsets (after);
+  g_assert_cmpuint (offsets->len, >=, 2);
+  second = g_array_index (offsets, gsize, 1);
+  copy = g_memdup2 (g_bytes_get_data (after, &len), g_bytes_get_size (after));
+  memcpy (copy + second + 8, copy + 8, 8);
+  relabelled = g_bytes_new_take (copy, len);
+  assert_replays (relabelled, "8");
+
+  /* Old frames under a header already rewound (killed before the first new frame). */
+  copy = g_memdup2 (g_bytes_get_data (before, &len), g_bytes_get_size (before));
+  memcpy (copy + 8, g_bytes_get_data (after, NULL) + 8, 8);
+  rewound = g_bytes_new_take (copy, len);
+  assert_replays (rewound, "");
+
+  g_assert_true (vigil_audit_flush (audit));
+  g_clear_object (&audit);
+  assert_intact (dir, 8);
+  rm_rf (dir);
+}
+
+/* Entries larger than what is left of a chunk, and one larger than a chunk: the journal
+ * grows under them, and an image of it taken mid-run (what a kill leaves) replays every
+ * entry into an empty log. */
+static void
+test_journal_grow (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autofree char *fresh = make_data_dir ();
+  g_autofree char *path = g_build_filename (fresh, VIGIL_AUDIT_JOURNAL_NAME, NULL);
+  g_autoptr(VigilAudit) audit = open_audit (dir);
+  g_autoptr(GBytes) journal = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = g_strnfill (GROW_TEXT, 'x');
+  g_autofree char *huge = g_strnfill (VIGIL_AUDIT_JOURNAL_CHUNK * 5 / 2, 'y');
+  g_autoptr(GArray) offsets = NULL;
+  g_autofree char *ids = NULL;
+  guint64 replayed = 0;
+
+  _vigil_audit_set_journal_limits (audit, G_MAXINT64, G_MAXINT64);
+  for (guint i = 0; i < GROW_RECORDS + 1; i++)
+    {
+      g_autoptr(VigilAuditRecord) record = make_record (0, i);
+
+      g_free (record->statement);
+      record->statement = g_strdup_printf ("SELECT '%s' -- %u",
+                                           i == GROW_RECORDS / 2 ? huge : text, i);
+      g_assert_cmpint (vigil_audit_log_statement (audit, record, &error), ==, i + 1);
+      g_assert_no_error (error);
+    }
+  journal = read_journal (dir);
+  g_assert_cmpuint (g_bytes_get_size (journal), >, 6 * VIGIL_AUDIT_JOURNAL_CHUNK);
+  g_assert_cmpuint (g_bytes_get_size (journal) % VIGIL_AUDIT_JOURNAL_CHUNK, ==, 0);
+  ids = replayed_ids (g_bytes_get_data (journal, NULL), g_bytes_get_size (journal));
+  g_assert_true (g_str_has_prefix (ids, "1,2,3,"));
+  g_assert_true (g_str_has_suffix (ids, ",399,400,401"));
+  offsets = frame_offsets (journal);
+  g_assert_cmpuint (offsets->len, ==, GROW_RECORDS + 1);
+  g_assert_true (vigil_audit_flush (audit));
+  g_clear_object (&audit);
+  assert_intact (dir, GROW_RECORDS + 1);
+
+  g_assert_true (_vigil_audit_head_write (fresh, 0, VIGIL_AUDIT_GENESIS_HEX, &error));
+  g_file_set_contents (path, g_bytes_get_data (journal, NULL), (gssize) g_bytes_get_size (journal),
+                       &error);
+  g_assert_no_error (error);
+  g_assert_true (vigil_audit_recover (fresh, &replayed, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (replayed, ==, GROW_RECORDS + 1);
+  assert_intact (fresh, GROW_RECORDS + 1);
+  rm_rf (dir);
+  rm_rf (fresh);
+}
+
+/* A journal that cannot grow (the file size limit stands in for a full disk): statements
+ * are refused (fail closed) and nothing accepted is lost; outcomes the journal cannot take
+ * wait, in chain order, until it can grow again. */
+#define FULL_OUTCOMES 3000
+
+static void
+test_fail_closed_journal_full (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autoptr(VigilAudit) audit = open_audit (dir);
+  g_autofree char *text = g_strnfill (50 * 1024, 'z');
+  g_autoptr(GBytes) journal = NULL;
+  g_autoptr(GArray) offsets = NULL;
+  struct rlimit saved, limit;
+  sqlite3 *locker;
+  gint64 last = 0;
+  guint refused = 0;
+
+  GLogLevelFlags fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+
+  signal (SIGXFSZ, SIG_IGN);
+  _vigil_audit_set_busy_timeout (audit, 10 * 60 * 1000);
+  _vigil_audit_set_journal_limits (audit, G_MAXINT64, G_MAXINT64);
+  locker = open_raw (dir);
+  exec_raw (locker, "BEGIN EXCLUSIVE");    /* the writer waits: all of it stays in the journal */
+  g_assert_cmpint (getrlimit (RLIMIT_FSIZE, &saved), ==, 0);
+  limit = saved;
+  limit.rlim_cur = VIGIL_AUDIT_JOURNAL_CHUNK;
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &limit), ==, 0);
+  for (guint i = 0; i < 100 && refused == 0; i++)
+    {
+      g_autoptr(VigilAuditRecord) record = make_record (0, i);
+      g_autoptr(GError) error = NULL;
+      gint64 id;
+
+      g_free (record->statement);
+      record->statement = g_strdup_printf ("SELECT '%s' -- %u", text, i);
+      id = vigil_audit_log_statement (audit, record, &error);
+      if (id == 0)
+        {
+          g_assert_error (error, VIGIL_ERROR, VIGIL_ERROR_STORE);
+          g_assert_nonnull (strstr (error->message, "audit journal"));
+          g_test_message ("journal full: %s", error->message);
+          refused++;
+        }
+      else
+        {
+          g_assert_no_error (error);
+          g_assert_cmpint (id, ==, last + 1);
+          last = id;
+        }
+    }
+  g_assert_cmpuint (refused, ==, 1);
+  g_assert_cmpint (last, >=, 10);
+  for (guint i = 0; i < FULL_OUTCOMES; i++)
+    vigil_audit_append_outcome (audit, last, 1, 5, 0, NULL, NULL, 10);
+  journal = read_journal (dir);
+  offsets = frame_offsets (journal);
+  g_test_message ("%u of %u outcomes in the journal", offsets->len - (guint) last, FULL_OUTCOMES);
+  g_assert_cmpuint (offsets->len, <, last + FULL_OUTCOMES);
+
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &saved), ==, 0);
+  signal (SIGXFSZ, SIG_DFL);
+  g_assert_cmpint (log_one (audit, 0), ==, last + FULL_OUTCOMES + 1);
+  g_clear_pointer (&journal, g_bytes_unref);
+  g_clear_pointer (&offsets, g_array_unref);
+  journal = read_journal (dir);
+  offsets = frame_offsets (journal);
+  g_assert_cmpuint (offsets->len, ==, last + FULL_OUTCOMES + 1);
+  exec_raw (locker, "ROLLBACK");
+  sqlite3_close (locker);
+  g_assert_true (vigil_audit_flush (audit));
+  g_clear_object (&audit);
+  assert_intact (dir, last + FULL_OUTCOMES + 1);
+  rm_rf (dir);
+  g_log_set_always_fatal (fatal);
+}
+
 /* Crash: kill -9 while appending */
 
 /* Other sessions, each waiting for its own commit, so the kill lands mid-batch. */
@@ -932,8 +1351,13 @@ main (int   argc,
   g_test_add_func ("/audit/verify/truncate", test_tamper_truncate);
   g_test_add_func ("/audit/fail-closed/locked", test_fail_closed_locked);
   g_test_add_func ("/audit/fail-closed/read-only", test_fail_closed_readonly);
+  g_test_add_func ("/audit/fail-closed/journal-full", test_fail_closed_journal_full);
   g_test_add_func ("/audit/journal/replay", test_journal_replay);
   g_test_add_func ("/audit/journal/bounded", test_journal_bounded);
+  g_test_add_func ("/audit/journal/torn", test_journal_torn);
+  g_test_add_func ("/audit/journal/stale", test_journal_stale);
+  g_test_add_func ("/audit/journal/grow", test_journal_grow);
+  g_test_add_func ("/audit/journal/legacy", test_journal_legacy);
   g_test_add_func ("/audit/crash/kill-9", test_crash);
   g_test_add_func ("/audit/bench/throughput", test_bench);
   return g_test_run ();
