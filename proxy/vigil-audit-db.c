@@ -163,6 +163,12 @@ failed:
   return FALSE;
 }
 
+void
+_vigil_audit_db_release_wal (VigilAuditDb *store)
+{
+  sqlite3_exec (store->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+}
+
 typedef struct
 {
   VigilAuditDb *store;

@@ -43,6 +43,7 @@
  * those; the journal, not the commit, is what makes an entry durable. */
 #define BATCH_EAGER           1024  /* commit at once with this many waiting */
 #define BATCH_MAX             4096
+#define BATCH_MIN_RETRY       16    /* a refused batch is retried smaller, down to this */
 #define LINGER_US             (50 * G_TIME_SPAN_MILLISECOND)
 #define RETRY_DELAY_US        (100 * G_TIME_SPAN_MILLISECOND)
 #define HEAD_FILE_INTERVAL_US (100 * G_TIME_SPAN_MILLISECOND)
@@ -105,6 +106,7 @@ struct _VigilAudit
   guint64            appended;       /* items ever queued */
   guint64            committed;      /* ... and ever committed */
   guint64            failed_batches;
+  guint              batch_limit;    /* writer thread: BATCH_MAX, less after a refusal */
   GError            *failure;        /* the database's refusal, while it lasts */
   gboolean           stopping;
   guint              flushing;       /* callers in vigil_audit_flush */
@@ -503,6 +505,22 @@ maybe_reset_journal (VigilAudit *self,
   g_mutex_unlock (&self->chain_lock);
 }
 
+/* A full disk refuses a large backlog's transaction (its WAL needs room) long after it
+ * would take a small one: after a refusal the WAL's space is given back and the next
+ * batch is a quarter of the last, and batches grow again as commits succeed. */
+static void
+adapt_batch_limit (VigilAudit *self,
+                   gboolean    failed)
+{
+  if (failed)
+    {
+      _vigil_audit_db_release_wal (&self->store);
+      self->batch_limit = MAX (BATCH_MIN_RETRY, self->batch_limit / 4);
+    }
+  else
+    self->batch_limit = MIN (BATCH_MAX, self->batch_limit * 2);
+}
+
 static gpointer
 writer_thread (gpointer data)
 {
@@ -517,7 +535,7 @@ writer_thread (gpointer data)
       g_mutex_lock (&self->lock);
       work = wait_for_work_locked (self, last_failed);
       if (work == WORK_BATCH)
-        take_batch_locked (self, BATCH_MAX);
+        take_batch_locked (self, self->batch_limit);
       g_mutex_unlock (&self->lock);
 
       if (work == WORK_STOP)
@@ -531,6 +549,7 @@ writer_thread (gpointer data)
       if (last_failed)
         g_warning ("%s", error->message);
       batch_done (self, error);
+      adapt_batch_limit (self, last_failed);
       if (!last_failed)
         maybe_reset_journal (self, FALSE);
     }
@@ -773,6 +792,7 @@ vigil_audit_init (VigilAudit *self)
   items_init (&self->pending);
   items_init (&self->batch);
   self->unwritten = g_byte_array_sized_new (4096);
+  self->batch_limit = BATCH_MAX;
   self->scratch = g_byte_array_sized_new (1024);
   self->journal_reset_bytes = JOURNAL_RESET_BYTES;
   self->journal_force_bytes = JOURNAL_FORCE_BYTES;

@@ -945,8 +945,11 @@ test_audit_disk_full (void)
   of = g_strconcat ("of=", filler, NULL);
   vigil_test_run ((const char * const[]) { "dd", "if=/dev/zero", of, "bs=4k", NULL },
                   NULL, NULL, NULL, &status, NULL);
-  /* Statements with long text until the audit's write fails. */
-  for (int i = 0; i < 200 && !refused; i++)
+  /* Statements with long text until the audit's write fails. The journal's space is
+   * reserved a chunk (1 MiB) at a time and SQLite reuses its WAL, so what was reserved
+   * before the disk filled is used up first: up to 6 MB of statements, three times the
+   * whole tmpfs, leave no way around the full disk. */
+  for (int i = 0; i < 3000 && !refused; i++)
     {
       g_autofree char *pad = g_strnfill (2000, 'x');
       g_autofree char *sql = g_strdup_printf ("SELECT %d, '%s'", i, pad);
