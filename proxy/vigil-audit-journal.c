@@ -214,6 +214,18 @@ shrink (VigilAuditJournal *self)
     g_warning ("Cannot shorten %s: %s", self->path, g_strerror (errno));
 }
 
+/* After a rewind nothing past the header's page is needed until it is written again:
+ * its pages leave the process (they stay in the page cache, and reach the file as any
+ * dirty page does), so a journal that grew under a burst does not stay resident. */
+static void
+release_pages (VigilAuditJournal *self)
+{
+  gsize page = (gsize) sysconf (_SC_PAGESIZE);
+
+  if (self->capacity > page && madvise (self->map + page, self->capacity - page, MADV_DONTNEED) != 0)
+    g_debug ("madvise on %s: %s", self->path, g_strerror (errno));
+}
+
 /* ---- writing ---------------------------------------------------------------------- */
 
 guint8 *
@@ -322,6 +334,7 @@ _vigil_audit_journal_reset (VigilAuditJournal  *self,
   put_u32 (self->map + 4, HEADER_VERSION);
   memcpy (self->map, HEADER_MAGIC, 4);
   self->used = HEADER_LEN;
+  release_pages (self);
   return TRUE;
 }
 
