@@ -534,7 +534,16 @@ vigil_test_exec_ok (PGconn     *conn,
   ExecStatusType st = PQresultStatus (res);
 
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-    g_error ("'%s' failed: %s %s", sql, PQresStatus (st), PQresultErrorMessage (res));
+    {
+      /* What the proxy said about it is the first thing anyone will want to see. */
+      VigilTestProxy *proxy = vigil_test_env_ready () ? vigil_test_env_proxy () : NULL;
+      g_autofree char *log = proxy != NULL ? vigil_test_proxy_read_log (proxy) : NULL;
+      gsize len = log != NULL ? strlen (log) : 0;
+
+      if (log != NULL)
+        g_printerr ("--- the proxy's log, last part ---\n%s\n---\n", log + len - MIN (len, 4000));
+      g_error ("'%s' failed: %s %s", sql, PQresStatus (st), PQresultErrorMessage (res));
+    }
   PQclear (res);
 }
 
