@@ -192,8 +192,29 @@ typedef struct
   char        *data_dir;
   char        *token;
   GSubprocess *proc;
+  GSubprocess *reaper;   /* kills the proxy and removes DIR if this test process dies */
   guint16      port;
 } OwnProxy;
+
+/* Run by a reaper when the test dies before cleaning up (a failed assertion aborts). */
+static const char own_proxy_reaper_script[] =
+  "cat >/dev/null\n"
+  "pid=$(cat \"$1/proxy.pid\" 2>/dev/null)\n"
+  "[ -n \"$pid\" ] && kill -KILL \"$pid\" 2>/dev/null\n"
+  "rm -rf \"$1\"\n";
+static const char unmount_reaper_script[] =
+  "cat >/dev/null\n"
+  "for i in 1 2 3 4 5 6 7 8 9 10; do umount \"$1\" 2>/dev/null && break; sleep 0.3; done\n"
+  "rmdir \"$1\"\n";
+
+/* The proxy's pid where the reaper looks for it. */
+static void
+own_proxy_note_pid (OwnProxy *p)
+{
+  g_autofree char *path = g_build_filename (p->dir, "proxy.pid", NULL);
+
+  g_file_set_contents (path, g_subprocess_get_identifier (p->proc), -1, NULL);
+}
 
 static gboolean
 run_vigilctl (const char * const *args,
@@ -264,6 +285,7 @@ own_proxy_start (const char         *upstream,
   g_autofree char *log = NULL;
 
   p->dir = g_dir_make_tmp ("vigil-hostile-XXXXXX", NULL);
+  p->reaper = vigil_test_reaper_spawn (own_proxy_reaper_script, p->dir, NULL);
   p->data_dir = g_strdup (data_dir ? data_dir : p->dir);
   policy = g_build_filename (p->dir, "policy.json", NULL);
   sock = g_build_filename (p->dir, "sock", NULL);
@@ -290,6 +312,8 @@ own_proxy_start (const char         *upstream,
   g_subprocess_launcher_set_stderr_file_path (launcher, log);
   g_subprocess_launcher_unsetenv (launcher, "VIGIL_DATA_DIR");
   p->proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  if (p->proc != NULL)
+    own_proxy_note_pid (p);
   if (p->proc != NULL && own_proxy_wait_ready (p))
     return p;
 fail:
@@ -329,6 +353,7 @@ own_proxy_stop (OwnProxy *p)
   if (p->dir != NULL)
     vigil_test_run ((const char * const[]) { "rm", "-rf", p->dir, NULL }, NULL, NULL, NULL,
                     NULL, NULL);
+  vigil_test_reaper_cancel (p->reaper);
   g_free (p->dir);
   g_free (p->data_dir);
   g_free (p->token);
@@ -915,6 +940,7 @@ test_audit_disk_full (void)
   g_autofree char *of = NULL;
   g_autofree char *err = NULL;
   OwnProxy *own = NULL;
+  GSubprocess *unmounter = NULL;
   PGconn *conn;
   PGresult *res;
   int status = 0;
@@ -932,6 +958,7 @@ test_audit_disk_full (void)
                           err ? g_strstrip (err) : "mount failed");
       return;
     }
+  unmounter = vigil_test_reaper_spawn (unmount_reaper_script, mnt, NULL);
   upstream = vigil_test_pg_conninfo (pg, NULL);
   own = own_proxy_start (upstream, mnt, NULL);
   if (own->port == 0)
@@ -993,6 +1020,7 @@ out:
   vigil_test_run ((const char * const[]) { "umount", mnt, NULL }, NULL, NULL, NULL, &status,
                   NULL);
   g_rmdir (mnt);
+  vigil_test_reaper_cancel (unmounter);
 }
 
 /* ---------------------------------------------------------------- main */
