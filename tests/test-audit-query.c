@@ -13,6 +13,7 @@
 #include "vigil-audit-read.h"
 #include "vigil-audit.h"
 #include "vigil-store.h"
+#include "vigil-test-pg.h"
 
 #define N_SEED      60
 #define BASE_US     G_GINT64_CONSTANT (1795000000000000)   /* 2026-11-17, a fixed clock */
@@ -31,24 +32,6 @@ static const char *const connections[] = { "shop", "crm" };
 static const char *const decisions[] = { "allow", "allow", "deny", "review" };
 
 /* Helpers */
-
-static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        rm_rf (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
 
 /* Record I of the seed: identities, connections and decisions cycle; one minute apart. */
 static VigilAuditRecord *
@@ -118,7 +101,7 @@ fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
   g_clear_object (&fixture->audit);
-  rm_rf (fixture->dir);
+  vigil_test_rm_rf (fixture->dir);
   g_free (fixture->dir);
 }
 
@@ -483,7 +466,7 @@ test_rebuild (Fixture       *fixture,
   g_assert_cmpuint (text_hits (fixture, "invoices"), ==, N_SEED / 10);
   g_assert_cmpuint (text_hits (fixture, "elsewhere"), ==, 0);
   g_clear_object (&other_audit);
-  rm_rf (other_dir);
+  vigil_test_rm_rf (other_dir);
 }
 
 typedef struct

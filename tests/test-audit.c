@@ -13,6 +13,7 @@
 #include "vigil-audit-private.h"
 #include "vigil-audit-read.h"
 #include "vigil-store.h"
+#include "vigil-test-pg.h"
 
 #define N_THREADS        8
 #define PER_THREAD       100
@@ -43,24 +44,6 @@ typedef struct
 } Appender;
 
 /* Helpers */
-
-static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        rm_rf (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
 
 static char *
 make_data_dir (void)
@@ -340,7 +323,7 @@ test_append_threads (void)
                                        json, 0, 0));
   g_free (results.ids);
   g_clear_object (&audit);
-  rm_rf (dir);
+  vigil_test_rm_rf (dir);
 }
 
 /* Tampering */
@@ -422,9 +405,9 @@ test_tamper (void)
           g_assert_cmpint (run_vigilctl (dir, &out), ==, 1);
           g_assert_true (g_str_has_prefix (out, "first bad record: id 7: "));
         }
-      rm_rf (dir);
+      vigil_test_rm_rf (dir);
     }
-  rm_rf (source);
+  vigil_test_rm_rf (source);
 }
 
 /* An attacker who knows the format: rehashing the edited entry moves the break to the
@@ -463,9 +446,9 @@ test_tamper_rehash (void)
   reason2 = assert_broken (dir2, 41);
   g_assert_nonnull (strstr (reason2, "checkpoint"));
 
-  rm_rf (dir);
-  rm_rf (dir2);
-  rm_rf (source);
+  vigil_test_rm_rf (dir);
+  vigil_test_rm_rf (dir2);
+  vigil_test_rm_rf (source);
 }
 
 /* Truncation made consistent with the checkpoint table is still caught by audit.head;
@@ -503,9 +486,9 @@ test_tamper_truncate (void)
   audit = vigil_audit_new (dir2, &error);
   g_assert_error (error, VIGIL_ERROR, VIGIL_ERROR_STORE);
 
-  rm_rf (dir);
-  rm_rf (dir2);
-  rm_rf (source);
+  vigil_test_rm_rf (dir);
+  vigil_test_rm_rf (dir2);
+  vigil_test_rm_rf (source);
 }
 
 /* Fail closed */
@@ -569,7 +552,7 @@ test_fail_closed_locked (void)
   g_clear_error (&results.error);
   g_free (results.ids);
   g_clear_object (&audit);
-  rm_rf (dir);
+  vigil_test_rm_rf (dir);
   g_log_set_always_fatal (fatal);
 }
 
@@ -644,7 +627,7 @@ test_journal_replay (void)
 
   g_free (results.ids);
   g_clear_object (&audit);
-  rm_rf (dir);
+  vigil_test_rm_rf (dir);
   g_log_set_always_fatal (fatal);
 }
 
@@ -665,7 +648,7 @@ test_fail_closed_readonly (void)
     {
       g_test_skip ("root ignores file permissions");
       g_free (results.ids);
-      rm_rf (dir);
+      vigil_test_rm_rf (dir);
       return;
     }
   fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
@@ -688,7 +671,7 @@ test_fail_closed_readonly (void)
   g_clear_error (&results.error);
   g_free (results.ids);
   g_clear_object (&audit);
-  rm_rf (dir);
+  vigil_test_rm_rf (dir);
   g_log_set_always_fatal (fatal);
 }
 
@@ -724,7 +707,7 @@ test_journal_bounded (void)
   g_assert_cmpint (largest, <, 8 * 1024 * 1024);
   g_clear_object (&audit);
   assert_intact (dir, STREAM_RECORDS);
-  rm_rf (dir);
+  vigil_test_rm_rf (dir);
 }
 
 /* The journal's layout (vigil-audit-journal.c): a header, then frames. */
@@ -808,7 +791,7 @@ replayed_ids (const guint8 *data,
   for (guint i = 0; i < ids->len; i++)
     g_string_append_printf (out, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "",
                             g_array_index (ids, gint64, i));
-  rm_rf (dir);
+  vigil_test_rm_rf (dir);
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
@@ -881,7 +864,7 @@ test_journal_torn (void)
   g_clear_object (&audit);
   g_assert_false (_vigil_audit_journal_has_frames (dir));
   assert_intact (dir, 5);
-  rm_rf (dir);
+  vigil_test_rm_rf (dir);
 }
 
 /* The same frames in the layout before the journal was mapped: no file header, frames
@@ -937,8 +920,8 @@ test_journal_legacy (void)
   g_assert_true (vigil_audit_flush (audit));
   g_clear_object (&audit);
   assert_intact (fresh, 5);
-  rm_rf (dir);
-  rm_rf (fresh);
+  vigil_test_rm_rf (dir);
+  vigil_test_rm_rf (fresh);
 }
 
 static guint64
@@ -1011,7 +994,7 @@ test_journal_stale (void)
   g_assert_true (vigil_audit_flush (audit));
   g_clear_object (&audit);
   assert_intact (dir, 8);
-  rm_rf (dir);
+  vigil_test_rm_rf (dir);
 }
 
 /* Entries larger than what is left of a chunk, and one larger than a chunk: the journal
@@ -1063,8 +1046,8 @@ test_journal_grow (void)
   g_assert_no_error (error);
   g_assert_cmpuint (replayed, ==, GROW_RECORDS + 1);
   assert_intact (fresh, GROW_RECORDS + 1);
-  rm_rf (dir);
-  rm_rf (fresh);
+  vigil_test_rm_rf (dir);
+  vigil_test_rm_rf (fresh);
 }
 
 /* A journal that cannot grow (the file size limit stands in for a full disk): statements
@@ -1141,7 +1124,7 @@ test_fail_closed_journal_full (void)
   g_assert_true (vigil_audit_flush (audit));
   g_clear_object (&audit);
   assert_intact (dir, last + FULL_OUTCOMES + 1);
-  rm_rf (dir);
+  vigil_test_rm_rf (dir);
   g_log_set_always_fatal (fatal);
 }
 
@@ -1241,7 +1224,7 @@ test_crash (void)
   vigil_audit_flush (audit);
   g_clear_object (&audit);
   assert_intact (dir, -1);
-  rm_rf (dir);
+  vigil_test_rm_rf (dir);
 }
 
 /* Throughput */
@@ -1301,7 +1284,7 @@ bench_one (gboolean full,
                   vigil_audit_get_last_commit_us (audit));
   g_clear_object (&audit);
   assert_intact (dir, total);
-  rm_rf (dir);
+  vigil_test_rm_rf (dir);
 }
 
 static void
@@ -1321,7 +1304,7 @@ bench_open_loop (gboolean full)
                   full ? "FULL" : "NORMAL", n,
                   n * (double) G_USEC_PER_SEC / (g_get_monotonic_time () - started));
   g_clear_object (&audit);
-  rm_rf (dir);
+  vigil_test_rm_rf (dir);
 }
 
 static void

@@ -18,6 +18,7 @@
 #include "vigil-audit-read.h"
 #include "vigil-bundle-private.h"
 #include "vigil-store.h"
+#include "vigil-test-pg.h"
 
 #define N_STATEMENTS   320
 #define N_MORE         40
@@ -48,24 +49,6 @@ static World world;
 static const char *build_dir;
 
 /* Helpers */
-
-static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        rm_rf (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
 
 static char *
 work_path (const char *name)
@@ -990,6 +973,6 @@ main (int   argc,
   g_test_add_func ("/bundle/continues/rewritten", test_continues_rewritten);
   status = g_test_run ();
   if (g_getenv ("VIGIL_TEST_KEEP") == NULL)
-    rm_rf (world.work);
+    vigil_test_rm_rf (world.work);
   return status;
 }

@@ -9,6 +9,7 @@
 
 #include "vigil-policy.h"
 #include "vigil-store.h"
+#include "vigil-test-pg.h"
 
 static const char design_example[] =
   "{\"version\": 1, \"default_action\": \"allow\",\n"
@@ -314,21 +315,6 @@ test_default_policy (void)
 }
 
 static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 test_store_versions (void)
 {
   g_autoptr(GError) error = NULL;
@@ -378,7 +364,7 @@ test_store_versions (void)
   g_assert_cmpint (newest->created_at, >, 0);
 
   g_clear_object (&store);
-  rm_rf (dir);
+  vigil_test_rm_rf (dir);
 }
 
 static int
@@ -453,7 +439,7 @@ test_vigilctl (void)
 
   g_unlink (bad);
   g_unlink (good);
-  rm_rf (dir);
+  vigil_test_rm_rf (dir);
 }
 
 /* An audited statement judged again, without a session (the console's dry run). */

@@ -14,6 +14,7 @@
 #include "vigil-conninfo.h"
 #include "vigil-scram.h"
 #include "vigil-store.h"
+#include "vigil-test-pg.h"
 
 #define N_THREADS      4
 #define PER_THREAD     8
@@ -23,24 +24,6 @@ typedef struct
   char       *dir;
   VigilStore *store;
 } Fixture;
-
-static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        rm_rf (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
 
 static void
 fixture_set_up (Fixture       *fixture,
@@ -60,7 +43,7 @@ fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
   g_clear_object (&fixture->store);
-  rm_rf (fixture->dir);
+  vigil_test_rm_rf (fixture->dir);
   g_free (fixture->dir);
 }
 
@@ -115,7 +98,7 @@ test_open_creates_dir (void)
   g_assert_cmpint (user_version (data_dir), >=, 1);
 
   g_clear_object (&store);
-  rm_rf (tmp);
+  vigil_test_rm_rf (tmp);
 }
 
 static void
@@ -609,7 +592,7 @@ test_connection_migrate (void)
   g_assert_cmpstr (((VigilConnection *) list->pdata[0])->name, ==, "old");
   g_assert_cmpint (((VigilConnection *) list->pdata[0])->created_at, ==, 7);
   g_clear_object (&store);
-  rm_rf (dir);
+  vigil_test_rm_rf (dir);
 }
 
 int

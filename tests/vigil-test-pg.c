@@ -269,6 +269,24 @@ vigil_test_reaper_cancel (GSubprocess *reaper)
 
 /* ---------------------------------------------------------------- helpers */
 
+void
+vigil_test_rm_rf (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        vigil_test_rm_rf (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
 const char *
 vigil_test_pg_get_bindir (void)
 {

@@ -38,6 +38,9 @@ char        *vigil_test_pg_query_value      (VigilTestPg *self,
                                              const char  *sql,
                                              GError     **error);
 
+/* Removes PATH and everything under it (symbolic links are removed, not followed). */
+void         vigil_test_rm_rf               (const char  *path);
+
 /* A watchdog process that outlives a crashed test: when the test process dies (abort,
  * timeout kill) the reaper sees EOF on its stdin and runs @script (sh) with @arg as $1.
  * Stop it with vigil_test_reaper_cancel() once the normal cleanup has run. */
