@@ -11,6 +11,7 @@
 #include "vigil-audit.h"
 #include "vigil-classify.h"
 #include "vigil-policy.h"
+#include "vigil-poller.h"
 #include "vigil-engine.h"
 #include "vigil-event-hub.h"
 #include "vigil-metrics.h"
@@ -45,6 +46,7 @@ struct _VigilEngine
   GThread      *thread;
   GSocket      *tcp_listener;
   GSocket      *unix_listener;
+  VigilPoller  *poller;            /* the sockets of the engine thread (made by start) */
   gint          stopping;          /* atomic */
 
   VigilClassifier *classifier;     /* thread-safe */
@@ -79,6 +81,8 @@ struct _VigilEngine
   guint64       next_session_id;
   GHashTable   *stored_connections; /* name -> conninfo, the store's; replaced, not edited */
   VigilUpstreamPool *upstream_pool; /* while the engine thread runs */
+  VigilPollerWatch *tcp_watch;     /* the listeners' */
+  VigilPollerWatch *unix_watch;
 };
 
 
@@ -98,6 +102,7 @@ gboolean      _vigil_is_engine_thread          (void);
 #define VIGIL_IS_ENGINE_THREAD() (_vigil_is_engine_thread ())
 
 GMainContext *_vigil_engine_get_context        (VigilEngine  *self);
+VigilPoller  *_vigil_engine_get_poller         (VigilEngine  *self);
 VigilUpstreamPool *_vigil_engine_get_upstream_pool (VigilEngine *self);
 /* Any thread: the Prometheus counters, fed as records are emitted. */
 VigilMetrics *_vigil_engine_get_metrics        (VigilEngine  *self);

@@ -71,12 +71,13 @@ accept_one (VigilEngine *self,
   vigil_session_start (session);
 }
 
-static gboolean
-listener_ready_cb (GSocket      *listener,
-                   GIOCondition  condition,
-                   gpointer      user_data)
+static void
+listener_ready_cb (VigilPollerWatch *watch,
+                   GIOCondition      condition,
+                   gpointer          user_data)
 {
   VigilEngine *self = user_data;
+  GSocket *listener = watch == self->tcp_watch ? self->tcp_listener : self->unix_listener;
 
   /* Bounded so that a flood of connections cannot starve established sessions. */
   for (guint i = 0; i < 64; i++)
@@ -87,7 +88,6 @@ listener_ready_cb (GSocket      *listener,
       if (g_hash_table_size (self->sessions) == before)
         break;
     }
-  return G_SOURCE_CONTINUE;
 }
 
 guint
@@ -215,6 +215,13 @@ GMainContext *
 _vigil_engine_get_context (VigilEngine *self)
 {
   return self->context;
+}
+
+VigilPoller *
+_vigil_engine_get_poller (VigilEngine *self)
+{
+  g_assert (VIGIL_IS_ENGINE_THREAD ());
+  return self->poller;
 }
 
 VigilStore *
@@ -527,17 +534,20 @@ vigil_engine_unsubscribe_events (VigilEngine *self,
 
 /* ---- the thread ---------------------------------------------------------------------- */
 
-static void
-attach_listener (VigilEngine *self,
-                 GSocket     *listener)
+static VigilPollerWatch *
+watch_listener (VigilEngine *self,
+                GSocket     *listener)
 {
-  g_autoptr(GSource) source = NULL;
+  g_autoptr(GError) error = NULL;
+  VigilPollerWatch *watch;
 
   if (listener == NULL)
-    return;
-  source = g_socket_create_source (listener, G_IO_IN, NULL);
-  g_source_set_callback (source, G_SOURCE_FUNC (listener_ready_cb), self, NULL);
-  g_source_attach (source, self->context);
+    return NULL;
+  watch = vigil_poller_watch (self->poller, g_socket_get_fd (listener), G_IO_IN,
+                              listener_ready_cb, self, &error);
+  if (watch == NULL)
+    g_critical ("cannot accept connections: %s", error->message);
+  return watch;
 }
 
 static void
@@ -572,9 +582,9 @@ engine_thread_main (gpointer data)
 
   engine_thread_flag = TRUE;
   g_main_context_push_thread_default (self->context);
-  self->upstream_pool = vigil_upstream_pool_new (self->context);
-  attach_listener (self, self->tcp_listener);
-  attach_listener (self, self->unix_listener);
+  self->upstream_pool = vigil_upstream_pool_new (self->poller);
+  self->tcp_watch = watch_listener (self, self->tcp_listener);
+  self->unix_watch = watch_listener (self, self->unix_listener);
   _vigil_engine_approvals_attach (self);
   watchdog_source = g_timeout_source_new (WATCHDOG_MS);
   g_source_set_callback (watchdog_source, watchdog_cb, self, NULL);
@@ -586,6 +596,8 @@ engine_thread_main (gpointer data)
     g_main_context_iteration (self->context, TRUE);
   close_all_sessions (self);
   g_clear_pointer (&self->upstream_pool, vigil_upstream_pool_free);
+  g_clear_pointer (&self->tcp_watch, vigil_poller_unwatch);
+  g_clear_pointer (&self->unix_watch, vigil_poller_unwatch);
   /* A key set fetch under way would keep its callbacks (and the validator) alive. */
   if (self->oidc != NULL)
     vigil_oidc_abort (self->oidc);
@@ -685,6 +697,7 @@ vigil_engine_finalize (GObject *object)
   g_clear_pointer (&self->auth_failures, g_hash_table_unref);
   g_clear_pointer (&self->per_process, g_hash_table_unref);
   g_clear_pointer (&self->tls, SSL_CTX_free);
+  g_clear_pointer (&self->poller, vigil_poller_free);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_pointer (&self->events, vigil_event_hub_free);
   g_clear_pointer (&self->metrics, vigil_metrics_free);
@@ -860,6 +873,9 @@ vigil_engine_start (VigilEngine  *self,
     return FALSE;
   self->approvals = vigil_approvals_open (vigil_store_get_data_dir (self->store), error);
   if (self->approvals == NULL)
+    return FALSE;
+  self->poller = vigil_poller_new (self->context, error);
+  if (self->poller == NULL)
     return FALSE;
   self->tcp_listener = listen_tcp (self, error);
   if (self->tcp_listener == NULL)

@@ -105,11 +105,8 @@ struct _VigilSession
   gboolean           is_unix;
   VigilStream       *client;
   VigilStream       *server;
-  GSource           *source;
-  gpointer           client_tag;
-  gpointer           server_tag;
-  GIOCondition       client_cond;     /* what the source watches now */
-  GIOCondition       server_cond;
+  VigilPollerWatch  *client_watch;
+  VigilPollerWatch  *server_watch;    /* while there is a server connection */
   VigilBuffer        client_in;
   VigilBuffer        client_out;
   VigilBuffer        server_in;
@@ -182,7 +179,8 @@ void     _vigil_session_set_timeout      (VigilSession *self,
                                           GSourceFunc   func);
 void     _vigil_session_clear_timeout    (VigilSession *self);
 void     _vigil_session_pump             (VigilSession *self);
-void     _vigil_session_attach_server    (VigilSession *self);
+/* FALSE when the server connection cannot be watched (the kernel said why, in the log). */
+gboolean _vigil_session_attach_server    (VigilSession *self);
 
 /* vigil-session-query.c: client messages after login. */
 void     _vigil_session_init_statements  (VigilSession *self);

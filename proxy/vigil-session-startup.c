@@ -479,7 +479,13 @@ use_upstream (VigilSession  *self,
   self->server = vigil_stream_new (vigil_upstream_get_fd (upstream));
   if (vigil_upstream_get_ssl (upstream) != NULL)
     vigil_stream_set_ssl (self->server, vigil_upstream_get_ssl (upstream), TRUE);
-  _vigil_session_attach_server (self);
+  if (!_vigil_session_attach_server (self))
+    {
+      /* The client has had nothing but authentication yet: it may try again. */
+      _vigil_session_fatal (self, VIGIL_SQLSTATE_CANNOT_CONNECT,
+                            "Vigil cannot watch the upstream connection");
+      return;
+    }
   _vigil_session_clear_timeout (self);
   announce_session (self);
   self->server_status = 'I';

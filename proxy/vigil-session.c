@@ -9,12 +9,6 @@
 
 #include "vigil-session-private.h"
 
-typedef struct
-{
-  GSource       parent;
-  VigilSession *session;  /* weak: the session destroys the source before it goes */
-} SessionSource;
-
 static gboolean forward_client_messages (VigilSession *self);
 static gboolean forward_server_messages (VigilSession *self);
 
@@ -109,11 +103,7 @@ static void
 detach_upstream (VigilSession *self,
                  gboolean      keep)
 {
-  if (self->server_tag != NULL)
-    {
-      g_source_remove_unix_fd (self->source, self->server_tag);
-      self->server_tag = NULL;
-    }
+  g_clear_pointer (&self->server_watch, vigil_poller_unwatch);
   if (self->cancel_secret != 0)
     {
       _vigil_engine_unregister_cancel (self->engine, self->backend_pid, self->cancel_secret);
@@ -153,11 +143,7 @@ vigil_session_close (VigilSession *self,
   detach_upstream (self, keep_upstream);
   if (self->counted_pid > 0)
     _vigil_engine_count_process (self->engine, self->counted_pid, -1);
-  if (self->source != NULL)
-    {
-      g_source_destroy (self->source);
-      g_clear_pointer (&self->source, g_source_unref);
-    }
+  g_clear_pointer (&self->client_watch, vigil_poller_unwatch);
   /* Shut down, not close: a worker may still be reading the peer's credentials off this
    * fd, and a closed fd number could be reused by the next client meanwhile. */
   g_socket_shutdown (self->socket, TRUE, TRUE, NULL);
@@ -458,6 +444,7 @@ client_wants_input (VigilSession *self)
     }
 }
 
+/* Each change is a syscall: the poller makes one only when the events differ. */
 static void
 update_watches (VigilSession *self)
 {
@@ -468,19 +455,14 @@ update_watches (VigilSession *self)
     client_cond |= G_IO_IN;
   if (vigil_buffer_len (&self->client_out) > 0 || self->client_wants_out || self->server_backlog)
     client_cond |= G_IO_OUT;
-  /* Each change wakes the context up (a syscall): only tell GLib what changed. */
-  if (client_cond != self->client_cond)
-    g_source_modify_unix_fd (self->source, self->client_tag, client_cond);
-  self->client_cond = client_cond;
-  if (self->server_tag == NULL)
+  vigil_poller_watch_set (self->client_watch, client_cond);
+  if (self->server_watch == NULL)
     return;
   if (vigil_buffer_len (&self->client_out) < SESSION_HIGH_WATER)
     server_cond |= G_IO_IN;
   if (vigil_buffer_len (&self->server_out) > 0 || self->server_wants_out)
     server_cond |= G_IO_OUT;
-  if (server_cond != self->server_cond)
-    g_source_modify_unix_fd (self->source, self->server_tag, server_cond);
-  self->server_cond = server_cond;
+  vigil_poller_watch_set (self->server_watch, server_cond);
 }
 
 static gboolean
@@ -580,40 +562,47 @@ _vigil_session_pump (VigilSession *self)
   vigil_session_unref (self);
 }
 
-static gboolean
-session_source_dispatch (GSource     *source,
-                         GSourceFunc  callback,
-                         gpointer     user_data)
+/* Either socket is ready: the events of both, taken at once, make one pump. */
+static void
+session_ready_cb (VigilPollerWatch *watch,
+                  GIOCondition      revents,
+                  gpointer          user_data)
 {
-  VigilSession *self = ((SessionSource *) source)->session;
-  GIOCondition crev = g_source_query_unix_fd (source, self->client_tag);
+  VigilSession *self = user_data;
+  GIOCondition crev = watch == self->client_watch ? revents
+                                                  : vigil_poller_watch_take (self->client_watch);
+  GIOCondition srev = 0;
 
+  if (self->server_watch != NULL)
+    srev = watch == self->server_watch ? revents : vigil_poller_watch_take (self->server_watch);
   if ((crev & (G_IO_HUP | G_IO_ERR)) && !client_wants_input (self) &&
       vigil_buffer_len (&self->client_out) == 0)
     {
       vigil_session_close (self, "client disconnected");
-      return G_SOURCE_CONTINUE;
+      return;
     }
   if (crev & (G_IO_IN | G_IO_HUP | G_IO_ERR))
     self->client_readable = TRUE;
-  if (self->server_tag != NULL &&
-      g_source_query_unix_fd (source, self->server_tag) & (G_IO_IN | G_IO_HUP | G_IO_ERR))
+  if (srev & (G_IO_IN | G_IO_HUP | G_IO_ERR))
     self->server_readable = TRUE;
   _vigil_session_pump (self);
-  return G_SOURCE_CONTINUE;
 }
 
-static GSourceFuncs session_source_funcs = {
-  .dispatch = session_source_dispatch,
-};
-
-void
+gboolean
 _vigil_session_attach_server (VigilSession *self)
 {
-  self->server_tag = g_source_add_unix_fd (self->source, vigil_stream_get_fd (self->server),
-                                           G_IO_IN);
-  self->server_cond = G_IO_IN;
+  g_autoptr(GError) error = NULL;
+
+  self->server_watch = vigil_poller_watch (_vigil_engine_get_poller (self->engine),
+                                           vigil_stream_get_fd (self->server), G_IO_IN,
+                                           session_ready_cb, self, &error);
+  if (self->server_watch == NULL)
+    {
+      g_warning ("session=%" G_GUINT64_FORMAT " %s", self->id, error->message);
+      return FALSE;
+    }
   self->server_readable = TRUE;
+  return TRUE;
 }
 
 /* ---- forwarding ---------------------------------------------------------------------- */
@@ -773,22 +762,19 @@ vigil_session_new (VigilEngine *engine,
 void
 vigil_session_start (VigilSession *self)
 {
-  SessionSource *source;
+  g_autoptr(GError) error = NULL;
 
   g_assert (VIGIL_IS_ENGINE_THREAD ());
 
-  source = (SessionSource *) g_source_new (&session_source_funcs, sizeof (SessionSource));
-  source->session = self;
-  self->source = (GSource *) source;
-  g_source_set_static_name (self->source, "vigil-session");
-  /* GLib blocks a source while it dispatches by taking its fds out of the poll set and
-   * putting them back, each a wake-up of the context (a syscall, and an extra poll round):
-   * four per dispatch. The pump never iterates the context it runs in. */
-  g_source_set_can_recurse (self->source, TRUE);
-  self->client_tag = g_source_add_unix_fd (self->source, vigil_stream_get_fd (self->client),
-                                           G_IO_IN);
-  self->client_cond = G_IO_IN;
-  g_source_attach (self->source, _vigil_engine_get_context (self->engine));
+  self->client_watch = vigil_poller_watch (_vigil_engine_get_poller (self->engine),
+                                           vigil_stream_get_fd (self->client), G_IO_IN,
+                                           session_ready_cb, self, &error);
+  if (self->client_watch == NULL)
+    {
+      g_warning ("session=%" G_GUINT64_FORMAT " %s", self->id, error->message);
+      vigil_session_close (self, "Vigil cannot watch the connection");
+      return;
+    }
   _vigil_session_set_timeout (self, _vigil_engine_get_startup_timeout (self->engine) * 1000,
                               startup_timed_out_cb);
   resolve_peer (self);

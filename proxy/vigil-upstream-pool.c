@@ -4,8 +4,6 @@
  */
 #include <string.h>
 
-#include <glib-unix.h>
-
 #include "vigil-stream.h"
 #include "vigil-upstream-pool.h"
 #include "vigil-wire.h"
@@ -20,7 +18,7 @@ typedef struct
   char              *key;
   VigilUpstream     *upstream;
   VigilStream       *stream;      /* for the reset; the next session makes its own */
-  GSource           *watch;
+  VigilPollerWatch  *watch;
   gboolean           completed;   /* DISCARD ALL's CommandComplete arrived */
   gboolean           ready;       /* reset, idle: may be taken */
   gint64             since;       /* given, then ready (monotonic us) */
@@ -30,18 +28,14 @@ typedef struct
 
 struct _VigilUpstreamPool
 {
-  GMainContext *context;
+  VigilPoller  *poller;
   GQueue        entries;          /* PoolEntry, the most recently given first */
 };
 
 static void
 entry_free (PoolEntry *entry)
 {
-  if (entry->watch != NULL)
-    {
-      g_source_destroy (entry->watch);
-      g_source_unref (entry->watch);
-    }
+  vigil_poller_unwatch (entry->watch);
   vigil_stream_free (entry->stream);
   g_free (entry->key);
   g_free (entry);
@@ -52,6 +46,8 @@ static void
 entry_drop (PoolEntry *entry)
 {
   g_queue_remove (&entry->pool->entries, entry);
+  /* Before the fd closes: epoll would forget it, and the number may be reused. */
+  g_clear_pointer (&entry->watch, vigil_poller_unwatch);
   vigil_upstream_close (g_steal_pointer (&entry->upstream));
   entry_free (entry);
 }
@@ -129,21 +125,15 @@ entry_parse (PoolEntry *entry)
   return !entry->ready || entry->in_len == 0;
 }
 
-static gboolean
-entry_readable_cb (gint         fd,
-                   GIOCondition condition,
-                   gpointer     user_data)
+static void
+entry_readable_cb (VigilPollerWatch *watch,
+                   GIOCondition      condition,
+                   gpointer          user_data)
 {
   PoolEntry *entry = user_data;
 
   if (!entry_read (entry) || !entry_parse (entry))
-    {
-      /* entry_free destroys this source: let GLib drop its own reference first. */
-      g_clear_pointer (&entry->watch, g_source_unref);
-      entry_drop (entry);
-      return G_SOURCE_REMOVE;
-    }
-  return G_SOURCE_CONTINUE;
+    entry_drop (entry);
 }
 
 static gboolean
@@ -161,11 +151,11 @@ send_reset (PoolEntry *entry)
 }
 
 VigilUpstreamPool *
-vigil_upstream_pool_new (GMainContext *context)
+vigil_upstream_pool_new (VigilPoller *poller)
 {
   VigilUpstreamPool *self = g_new0 (VigilUpstreamPool, 1);
 
-  self->context = g_main_context_ref (context);
+  self->poller = poller;
   g_queue_init (&self->entries);
   return self;
 }
@@ -176,7 +166,6 @@ vigil_upstream_pool_free (VigilUpstreamPool *self)
   if (self == NULL)
     return;
   vigil_upstream_pool_expire (self, G_MAXINT64);
-  g_main_context_unref (self->context);
   g_free (self);
 }
 
@@ -247,10 +236,9 @@ vigil_upstream_pool_give (VigilUpstreamPool *self,
       entry_drop (entry);
       return;
     }
-  entry->watch = g_unix_fd_source_new (fd, G_IO_IN);
-  g_source_set_callback (entry->watch, G_SOURCE_FUNC (entry_readable_cb), entry, NULL);
-  g_source_set_static_name (entry->watch, "vigil-upstream-pool");
-  g_source_attach (entry->watch, self->context);
+  entry->watch = vigil_poller_watch (self->poller, fd, G_IO_IN, entry_readable_cb, entry, NULL);
+  if (entry->watch == NULL)
+    entry_drop (entry);
 }
 
 void

@@ -15,6 +15,7 @@
 
 #include <glib.h>
 
+#include "vigil-poller.h"
 #include "vigil-upstream.h"
 
 G_BEGIN_DECLS
@@ -24,7 +25,8 @@ typedef struct _VigilUpstreamPool VigilUpstreamPool;
 #define VIGIL_UPSTREAM_POOL_IDLE_SECONDS 60
 #define VIGIL_UPSTREAM_POOL_MAX_IDLE     64
 
-VigilUpstreamPool *vigil_upstream_pool_new    (GMainContext      *context);
+/* Kept connections are watched through POLLER (the server may close them). */
+VigilUpstreamPool *vigil_upstream_pool_new    (VigilPoller       *poller);
 /* Closes every kept connection. */
 void               vigil_upstream_pool_free   (VigilUpstreamPool *self);
 /* What a kept connection must match: CONNINFO and the client's STARTUP parameters. */

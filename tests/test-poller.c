@@ -1,0 +1,223 @@
+/* test-poller.c: the epoll set the engine's sockets are watched through, over real
+ * socket pairs and a real GMainContext.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+
+#include "vigil-poller.h"
+
+typedef struct
+{
+  GMainContext     *context;
+  VigilPoller      *poller;
+  int               a[2];          /* a[0] watched, a[1] its peer */
+  int               b[2];
+  VigilPollerWatch *watch_a;
+  VigilPollerWatch *watch_b;
+  guint             calls_a;
+  guint             calls_b;
+  GIOCondition      last_a;
+  GIOCondition      taken_b;       /* what A's callback took of B's events */
+  gboolean          a_takes_b;
+  gboolean          removes_both;  /* whichever callback runs removes both watches */
+} Fixture;
+
+static void
+watch_cb (VigilPollerWatch *watch,
+          GIOCondition      revents,
+          gpointer          user_data)
+{
+  Fixture *f = user_data;
+
+  if (watch == f->watch_b)
+    f->calls_b++;
+  else
+    {
+      f->calls_a++;
+      f->last_a = revents;
+      if (f->a_takes_b)
+        f->taken_b = vigil_poller_watch_take (f->watch_b);
+    }
+  if (f->removes_both)
+    {
+      g_clear_pointer (&f->watch_a, vigil_poller_unwatch);
+      g_clear_pointer (&f->watch_b, vigil_poller_unwatch);
+    }
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->context = g_main_context_new ();
+  f->poller = vigil_poller_new (f->context, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, f->a), ==, 0);
+  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, f->b), ==, 0);
+  f->watch_a = vigil_poller_watch (f->poller, f->a[0], G_IO_IN, watch_cb, f, &error);
+  g_assert_no_error (error);
+  f->watch_b = vigil_poller_watch (f->poller, f->b[0], G_IO_IN, watch_cb, f, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_clear_pointer (&f->watch_a, vigil_poller_unwatch);
+  g_clear_pointer (&f->watch_b, vigil_poller_unwatch);
+  vigil_poller_free (f->poller);
+  for (guint i = 0; i < 2; i++)
+    {
+      close (f->a[i]);
+      close (f->b[i]);
+    }
+  g_main_context_unref (f->context);
+}
+
+/* Runs what is ready now, without blocking (nothing may stay ready: watches are
+ * level-triggered). */
+static void
+iterate (Fixture *f)
+{
+  while (g_main_context_iteration (f->context, FALSE))
+    ;
+}
+
+static void
+send_byte (int fd)
+{
+  g_assert_cmpint (write (fd, "x", 1), ==, 1);
+}
+
+static void
+test_readable (Fixture       *f,
+               gconstpointer  data)
+{
+  char byte;
+
+  iterate (f);
+  g_assert_cmpuint (f->calls_a, ==, 0);
+  send_byte (f->a[1]);
+  g_main_context_iteration (f->context, FALSE);
+  g_assert_cmpuint (f->calls_a, ==, 1);
+  g_assert_true (f->last_a & G_IO_IN);
+  g_assert_cmpuint (f->calls_b, ==, 0);
+  /* Level-triggered: unread bytes keep it ready; read, it goes quiet. */
+  f->calls_a = 0;
+  g_main_context_iteration (f->context, FALSE);
+  g_assert_cmpuint (f->calls_a, ==, 1);
+  g_assert_cmpint (read (f->a[0], &byte, 1), ==, 1);
+  f->calls_a = 0;
+  iterate (f);
+  g_assert_cmpuint (f->calls_a, ==, 0);
+}
+
+static void
+test_writable_and_hangup (Fixture       *f,
+                          gconstpointer  data)
+{
+  vigil_poller_watch_set (f->watch_a, G_IO_OUT);
+  g_assert_cmpuint (vigil_poller_watch_get (f->watch_a), ==, G_IO_OUT);
+  g_main_context_iteration (f->context, FALSE);
+  g_assert_cmpuint (f->calls_a, ==, 1);
+  g_assert_cmpuint (f->last_a, ==, G_IO_OUT);
+  /* Watching nothing, a hang-up is still reported. */
+  vigil_poller_watch_set (f->watch_a, 0);
+  f->calls_a = 0;
+  iterate (f);
+  g_assert_cmpuint (f->calls_a, ==, 0);
+  close (f->a[1]);
+  f->a[1] = socket (AF_UNIX, SOCK_STREAM, 0);
+  g_main_context_iteration (f->context, FALSE);
+  g_assert_cmpuint (f->calls_a, ==, 1);
+  g_assert_true (f->last_a & G_IO_HUP);
+}
+
+static void
+test_take (Fixture       *f,
+           gconstpointer  data)
+{
+  f->a_takes_b = TRUE;
+  send_byte (f->a[1]);
+  send_byte (f->b[1]);
+  g_main_context_iteration (f->context, FALSE);
+  /* Both were ready in the same wakeup: whichever ran first took the other's events,
+   * or B ran first and A found nothing left to take. */
+  if (f->calls_b == 0)
+    {
+      g_assert_cmpuint (f->calls_a, ==, 1);
+      g_assert_true (f->taken_b & G_IO_IN);
+    }
+  else
+    {
+      g_assert_cmpuint (f->calls_b, ==, 1);
+      g_assert_cmpuint (f->calls_a, ==, 1);
+      g_assert_cmpuint (f->taken_b, ==, 0);
+    }
+  /* Outside a dispatch there is nothing to take. */
+  g_assert_cmpuint (vigil_poller_watch_take (f->watch_b), ==, 0);
+}
+
+static void
+test_remove_during_dispatch (Fixture       *f,
+                             gconstpointer  data)
+{
+  char byte;
+
+  f->removes_both = TRUE;
+  send_byte (f->a[1]);
+  send_byte (f->b[1]);
+  g_main_context_iteration (f->context, FALSE);
+  /* Both were ready in that wakeup: the first callback removed both, its own watch
+   * included, and the other's pending event went with it. */
+  g_assert_cmpuint (f->calls_a + f->calls_b, ==, 1);
+  g_assert_null (f->watch_a);
+  g_assert_null (f->watch_b);
+  iterate (f);
+  g_assert_cmpuint (f->calls_a + f->calls_b, ==, 1);
+  /* The same fd may be watched again at once. */
+  f->removes_both = FALSE;
+  f->calls_b = 0;
+  f->watch_b = vigil_poller_watch (f->poller, f->b[0], G_IO_IN, watch_cb, f, NULL);
+  g_assert_nonnull (f->watch_b);
+  g_main_context_iteration (f->context, FALSE);
+  g_assert_cmpuint (f->calls_b, ==, 1);
+  g_assert_cmpint (read (f->b[0], &byte, 1), ==, 1);
+}
+
+static void
+test_bad_fd (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_null (vigil_poller_watch (f->poller, -1, G_IO_IN, watch_cb, f, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  /* The same file under the same number, twice: the kernel says no, clearly. */
+  g_assert_null (vigil_poller_watch (f->poller, f->a[0], G_IO_IN, watch_cb, f, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/poller/readable", Fixture, NULL, fixture_set_up, test_readable,
+              fixture_tear_down);
+  g_test_add ("/poller/writable-and-hangup", Fixture, NULL, fixture_set_up,
+              test_writable_and_hangup, fixture_tear_down);
+  g_test_add ("/poller/take", Fixture, NULL, fixture_set_up, test_take, fixture_tear_down);
+  g_test_add ("/poller/remove-during-dispatch", Fixture, NULL, fixture_set_up,
+              test_remove_during_dispatch, fixture_tear_down);
+  g_test_add ("/poller/bad-fd", Fixture, NULL, fixture_set_up, test_bad_fd, fixture_tear_down);
+  return g_test_run ();
+}
