@@ -90,7 +90,8 @@ wait_port () {
 }
 
 # start_postgres: a throwaway PostgreSQL in TMP/pg, tuned for benchmarks (nothing is
-# fsynced). max_connections leaves room for the 200 idle sessions of the RSS figure.
+# fsynced). max_connections leaves room for the 200 idle sessions of the RSS figure, while
+# PgBouncer and Vigil still keep server connections from the held-sessions row.
 start_postgres () {
   PG_PORT=$(free_port "")
   log "PostgreSQL on 127.0.0.1:$PG_PORT"
@@ -101,7 +102,7 @@ start_postgres () {
 listen_addresses = '127.0.0.1'
 port = $PG_PORT
 unix_socket_directories = '$TMP'
-max_connections = 250
+max_connections = 450
 shared_buffers = 256MB
 fsync = off
 synchronous_commit = off

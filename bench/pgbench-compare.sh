@@ -7,6 +7,7 @@
 # Environment (README.md has them all):
 #   BENCH_SECONDS  seconds per pgbench run (10)      BENCH_ROUNDS  rounds (3)
 #   BENCH_SCALE    pgbench -i scale factor (10)      BENCH_KEEP=1  keep the temp dir
+#   BENCH_HELD     idle sessions held open during the last row (100; 0 leaves it out)
 #   VIGIL_SKIP=1   leave Vigil out                   PGBIN         PostgreSQL binaries
 #   BENCH_OTHER    other figures: 1 all (default), 0 none, or some of "mask audit classify rss"
 #   BENCH_ROWS, BENCH_AUDIT_SECONDS, BENCH_CLASSIFY_ITERATIONS, BENCH_IDLE, BENCH_STREAM_MB
@@ -19,6 +20,7 @@ BUILDDIR=${1:-_build}
 BENCH_SECONDS=${BENCH_SECONDS:-10}
 BENCH_ROUNDS=${BENCH_ROUNDS:-3}
 BENCH_SCALE=${BENCH_SCALE:-10}
+BENCH_HELD=${BENCH_HELD:-100}
 VIGIL_SKIP=${VIGIL_SKIP:-0}
 BOUNCER_PID=""
 
@@ -50,8 +52,8 @@ unix_socket_dir =
 auth_type = scram-sha-256
 auth_file = $TMP/userlist.txt
 pool_mode = session
-max_client_conn = 100
-default_pool_size = 20
+max_client_conn = $((BENCH_HELD + 100))
+default_pool_size = $((BENCH_HELD + 20))
 logfile = $TMP/pgbouncer.log
 pidfile = $TMP/pgbouncer.pid
 EOF
@@ -91,13 +93,37 @@ record_cpu () {
     'BEGIN { if (n > 0) printf "%s %.1f\n", k, d * 1e6 / hz / n }' >>"$TMP/cpu.txt"
 }
 
+# hold_sessions TARGET: BENCH_HELD idle sessions open on TARGET (HELD_PID holds them) until
+# release_sessions. Agents keep connections open; a proxy must not slow down for them.
+hold_sessions () {
+  local port user password
+  read -r port user password <<<"$(target_conn "$1")"
+  : >"$TMP/held.out"
+  PGPASSWORD=$password "$BUILDDIR/bench/idle-clients" "$BENCH_HELD" \
+    "host=127.0.0.1 port=$port user=$user dbname=bench" >"$TMP/held.out" 2>"$TMP/held.log" &
+  HELD_PID=$!
+  bench_track_pid "$HELD_PID"
+  until grep -q '^ready' "$TMP/held.out"; do
+    kill -0 "$HELD_PID" 2>/dev/null || die "idle-clients failed on $1 (see $TMP/held.log)"
+    sleep 0.2
+  done
+}
+
+release_sessions () {
+  kill "$HELD_PID"
+  wait "$HELD_PID" || die "idle-clients failed (see $TMP/held.log)"
+  bench_untrack_pid "$HELD_PID"
+}
+
 # run_one ROUND MODE CLIENTS TARGET: one pgbench run; TPS into tps.txt, latencies (us) kept,
-# and the proxy's CPU per transaction into cpu.txt.
+# and the proxy's CPU per transaction into cpu.txt. CLIENTS "8h": 8 clients while
+# BENCH_HELD idle sessions are held open on the same target.
 run_one () {
-  local round=$1 mode=$2 clients=$3 target=$4 jobs=1 port user password key out tps pid ticks=0
+  local round=$1 mode=$2 clients=${3%h} target=$4 jobs=1 port user password key out tps pid ticks=0
   if [ "$clients" -gt 1 ]; then jobs=2; fi
   read -r port user password <<<"$(target_conn "$target")"
-  key=$mode-$clients-$target
+  key=$mode-$3-$target
+  if [ "$3" != "$clients" ]; then hold_sessions "$target"; fi
   out=$TMP/runs/$key-r$round
   pid=$(target_pid "$target")
   [ -z "$pid" ] || ticks=$(cpu_ticks "$pid")
@@ -106,8 +132,10 @@ run_one () {
           -h 127.0.0.1 -p "$port" -U "$user" bench >"$out.txt" 2>&1); then
     log "round $round $key failed (see $out.txt)"
     rm -f "$out".tx.*
+    if [ "$3" != "$clients" ]; then release_sessions; fi
     return 0
   fi
+  if [ "$3" != "$clients" ]; then release_sessions; fi
   tps=$(awk '/^tps = / { print $3; exit }' "$out.txt")
   printf '%s %s\n' "$key" "${tps:-0}" >>"$TMP/tps.txt"
   [ -z "$pid" ] || record_cpu "$key" "$pid" "$ticks" "$out"
@@ -141,20 +169,22 @@ print_table () {
   printf 'direct p50/p99, then what PgBouncer and Vigil add to them\n\n'
   printf '%-9s %7s %9s %9s %9s %9s %9s %8s %8s %8s %8s %8s %8s\n' mode clients direct pgbouncer \
     vigil vigil/pgb vigil/dir dir-p50 dir-p99 pgb+p50 pgb+p99 vig+p50 vig+p99
-  for mode in simple prepared; do
-    for clients in 1 8; do
+  for row in "${ROWS[@]}"; do
+    read -r mode clients <<<"$row"
+    {
       d=$(median_tps "$mode-$clients-direct")
       b=$(median_tps "$mode-$clients-pgbouncer")
       v=$(median_tps "$mode-$clients-vigil")
       read -r dp50 dp99 <<<"$(percentiles "$mode-$clients-direct")"
       read -r bp50 bp99 <<<"$(percentiles "$mode-$clients-pgbouncer")"
       read -r vp50 vp99 <<<"$(percentiles "$mode-$clients-vigil")"
-      printf '%-9s %7s %9s %9s %9s %9s %9s %8s %8s %8s %8s %8s %8s\n' "$mode" "$clients" \
-        "$d" "$b" "$v" "$(ratio "$v" "$b")" "$(ratio "$v" "$d")" "$dp50" "$dp99" \
-        "$(added "$bp50" "$dp50")" "$(added "$bp99" "$dp99")" \
+      printf '%-9s %7s %9s %9s %9s %9s %9s %8s %8s %8s %8s %8s %8s\n' "$mode" \
+        "$(clients_label "$clients")" "$d" "$b" "$v" "$(ratio "$v" "$b")" "$(ratio "$v" "$d")" \
+        "$dp50" "$dp99" "$(added "$bp50" "$dp50")" "$(added "$bp99" "$dp99")" \
         "$(added "$vp50" "$dp50")" "$(added "$vp99" "$dp99")"
-    done
+    }
   done
+  held_note
   print_cpu_table
 }
 
@@ -163,13 +193,26 @@ print_cpu_table () {
   local mode clients b v
   printf '\nproxy CPU per transaction, all threads, us (from /proc; median of rounds)\n\n'
   printf '%-9s %7s %9s %9s %9s\n' mode clients pgbouncer vigil vigil/pgb
-  for mode in simple prepared; do
-    for clients in 1 8; do
-      b=$(median_of "$mode-$clients-pgbouncer" "$TMP/cpu.txt")
-      v=$(median_of "$mode-$clients-vigil" "$TMP/cpu.txt")
-      printf '%-9s %7s %9s %9s %9s\n' "$mode" "$clients" "$b" "$v" "$(ratio "$v" "$b")"
-    done
+  for row in "${ROWS[@]}"; do
+    read -r mode clients <<<"$row"
+    b=$(median_of "$mode-$clients-pgbouncer" "$TMP/cpu.txt")
+    v=$(median_of "$mode-$clients-vigil" "$TMP/cpu.txt")
+    printf '%-9s %7s %9s %9s %9s\n' "$mode" "$(clients_label "$clients")" "$b" "$v" \
+      "$(ratio "$v" "$b")"
   done
+}
+
+# The rows of both tables: MODE CLIENTS (8h: 8 clients, BENCH_HELD idle sessions held).
+ROWS=("simple 1" "simple 8" "prepared 1" "prepared 8")
+if [ "$BENCH_HELD" -gt 0 ]; then ROWS+=("prepared 8h"); fi
+
+clients_label () { if [ "$1" = 8h ]; then echo "8+$BENCH_HELD"; else echo "$1"; fi; }
+
+held_note () {
+  if [ "$BENCH_HELD" -gt 0 ]; then
+    printf '(8+%s: 8 clients while %s more sessions sit idle on the same target)\n' \
+      "$BENCH_HELD" "$BENCH_HELD"
+  fi
 }
 
 main () {
@@ -189,14 +232,14 @@ main () {
   start_pgbouncer
   [ "$VIGIL_SKIP" = 1 ] || start_vigil benchagent agent
 
+  [ -x "$BUILDDIR/bench/idle-clients" ] || die "$BUILDDIR/bench/idle-clients is missing: build first"
   n=${#targets[@]}
   for round in $(seq 1 "$BENCH_ROUNDS"); do
-    for mode in simple prepared; do
-      for clients in 1 8; do
-        # Rotate who goes first so no target always runs on a cold or warm machine.
-        for i in $(seq 0 $((n - 1))); do
-          run_one "$round" "$mode" "$clients" "${targets[$(((i + round - 1) % n))]}"
-        done
+    for row in "${ROWS[@]}"; do
+      read -r mode clients <<<"$row"
+      # Rotate who goes first so no target always runs on a cold or warm machine.
+      for i in $(seq 0 $((n - 1))); do
+        run_one "$round" "$mode" "$clients" "${targets[$(((i + round - 1) % n))]}"
       done
     done
   done
