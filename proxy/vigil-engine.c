@@ -582,6 +582,7 @@ engine_thread_main (gpointer data)
 
   engine_thread_flag = TRUE;
   g_main_context_push_thread_default (self->context);
+  vigil_poller_bind_thread (self->poller);
   self->upstream_pool = vigil_upstream_pool_new (self->poller);
   self->tcp_watch = watch_listener (self, self->tcp_listener);
   self->unix_watch = watch_listener (self, self->unix_listener);
@@ -606,6 +607,7 @@ engine_thread_main (gpointer data)
     ;
   g_source_destroy (poll_source);
   g_source_destroy (watchdog_source);
+  vigil_poller_bind_thread (NULL);
   g_main_context_pop_thread_default (self->context);
   return NULL;
 }

@@ -42,14 +42,28 @@ typedef struct
 struct _VigilPoller
 {
   int                 epfd;
+  int                 wakeup_fd;  /* the context's own, also in the epoll set; or -1 */
+  GMainContext       *context;
   GSource            *source;
   gboolean            dispatching;
-  VigilPollerWatch   *removed;    /* unwatched during a dispatch, freed after it */
+  int                 batch;      /* events the poll function took, not delivered yet */
+  VigilPollerWatch   *removed;    /* unwatched during a dispatch or batch, freed after it */
   guint               watches;
   struct epoll_event  events[POLLER_BATCH];
 };
 
+/* The poller whose context this thread iterates (vigil_poller_bind_thread). */
+static _Thread_local VigilPoller *thread_poller;
+
 /* ---- dispatch ------------------------------------------------------------------------ */
+
+/* The context's wakeup fd stands in the set under this mark, not a watch. */
+static gboolean
+is_wakeup (VigilPoller              *self,
+           const struct epoll_event *event)
+{
+  return event->data.ptr == &self->wakeup_fd;
+}
 
 static void
 gather (VigilPoller *self,
@@ -59,7 +73,8 @@ gather (VigilPoller *self,
     {
       VigilPollerWatch *watch = self->events[i].data.ptr;
 
-      watch->revents |= self->events[i].events & REPORTED;
+      if (!is_wakeup (self, &self->events[i]) && !watch->removed)
+        watch->revents |= self->events[i].events & REPORTED;
     }
 }
 
@@ -70,8 +85,11 @@ deliver (VigilPoller *self,
   for (int i = 0; i < n; i++)
     {
       VigilPollerWatch *watch = self->events[i].data.ptr;
-      GIOCondition revents = watch->revents;
+      GIOCondition revents;
 
+      if (is_wakeup (self, &self->events[i]))
+        continue;
+      revents = watch->revents;
       if (watch->removed || revents == 0)
         continue;
       watch->revents = 0;
@@ -91,14 +109,26 @@ free_removed (VigilPoller *self)
     }
 }
 
+/* A batch the poll function took is still to be delivered: no waiting. */
+static gboolean
+poller_source_prepare (GSource *source,
+                       gint    *timeout)
+{
+  *timeout = -1;
+  return ((PollerSource *) source)->poller->batch > 0;
+}
+
 static gboolean
 poller_source_dispatch (GSource     *source,
                         GSourceFunc  callback,
                         gpointer     user_data)
 {
   VigilPoller *self = ((PollerSource *) source)->poller;
-  int n = epoll_wait (self->epfd, self->events, POLLER_BATCH, 0);
+  int n = self->batch;
 
+  self->batch = 0;
+  if (n == 0)
+    n = epoll_wait (self->epfd, self->events, POLLER_BATCH, 0);
   if (n < 0)
     {
       if (errno != EINTR)
@@ -114,8 +144,102 @@ poller_source_dispatch (GSource     *source,
 }
 
 static GSourceFuncs poller_source_funcs = {
+  .prepare = poller_source_prepare,
   .dispatch = poller_source_dispatch,
 };
+
+/* ---- the context's poll function ---------------------------------------------------- */
+
+/* When all GLib waits for is the epoll set and its own wakeup fd (the engine's steady
+ * state: its timers need no fd), one epoll_wait does both, and the events it returns are
+ * the batch the dispatch delivers: one system call a wakeup instead of poll, then
+ * epoll_wait. Anything else (a worker's socket, a cancellable) goes through poll(2), as
+ * GLib would: the wakeup fd cannot be closed and its number reused while the context
+ * lives, other fds could. */
+static gboolean
+only_ours (VigilPoller  *self,
+           GPollFD      *fds,
+           guint         nfds,
+           GPollFD     **epoll_rec,
+           GPollFD     **wakeup_rec)
+{
+  *epoll_rec = *wakeup_rec = NULL;
+  if (nfds != 2)
+    return FALSE;
+  for (guint i = 0; i < nfds; i++)
+    {
+      if (fds[i].fd == self->epfd && fds[i].events == G_IO_IN)
+        *epoll_rec = &fds[i];
+      else if (fds[i].fd == self->wakeup_fd && fds[i].events == G_IO_IN)
+        *wakeup_rec = &fds[i];
+    }
+  return *epoll_rec != NULL && *wakeup_rec != NULL;
+}
+
+static gint
+poller_poll (GPollFD *fds,
+             guint    nfds,
+             gint     timeout)
+{
+  VigilPoller *self = thread_poller;
+  GPollFD *epoll_rec, *wakeup_rec;
+  int n, kept = 0;
+  gboolean woken = FALSE;
+
+  if (self == NULL || self->wakeup_fd < 0 || self->batch > 0 ||
+      !only_ours (self, fds, nfds, &epoll_rec, &wakeup_rec))
+    return g_poll (fds, nfds, timeout);
+  n = epoll_wait (self->epfd, self->events, POLLER_BATCH, timeout);
+  if (n < 0)
+    return -1;
+  for (int i = 0; i < n; i++)
+    {
+      if (is_wakeup (self, &self->events[i]))
+        woken = TRUE;
+      else
+        self->events[kept++] = self->events[i];
+    }
+  self->batch = kept;
+  epoll_rec->revents = kept > 0 ? G_IO_IN : 0;
+  wakeup_rec->revents = woken ? G_IO_IN : 0;
+  return (kept > 0) + woken;
+}
+
+/* CONTEXT's wakeup fd: the one fd a context with no source polls, if it is an eventfd. */
+static int
+find_wakeup_fd (GMainContext *context)
+{
+  GPollFD fds[4];
+  gint priority, timeout, n;
+  char link[64] = "", path[64];
+  ssize_t len;
+
+  if (!g_main_context_acquire (context))
+    return -1;
+  g_main_context_prepare (context, &priority);
+  n = g_main_context_query (context, G_MAXINT, &timeout, fds, G_N_ELEMENTS (fds));
+  g_main_context_release (context);
+  if (n != 1)
+    return -1;
+  g_snprintf (path, sizeof path, "/proc/self/fd/%d", fds[0].fd);
+  len = readlink (path, link, sizeof link - 1);
+  if (len <= 0)
+    return -1;
+  link[len] = '\0';
+  return strcmp (link, "anon_inode:[eventfd]") == 0 ? fds[0].fd : -1;
+}
+
+static void
+watch_wakeup_fd (VigilPoller *self)
+{
+  struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &self->wakeup_fd };
+
+  self->wakeup_fd = find_wakeup_fd (self->context);
+  if (self->wakeup_fd >= 0 && epoll_ctl (self->epfd, EPOLL_CTL_ADD, self->wakeup_fd, &ev) < 0)
+    self->wakeup_fd = -1;
+  g_debug ("poller: %s", self->wakeup_fd >= 0 ? "one epoll_wait a wakeup"
+                                              : "poll(2), then epoll_wait");
+}
 
 /* ---- public -------------------------------------------------------------------------- */
 
@@ -136,6 +260,10 @@ vigil_poller_new (GMainContext  *context,
     }
   self = g_new0 (VigilPoller, 1);
   self->epfd = epfd;
+  self->context = g_main_context_ref (context);
+  /* Before the poller's own source is there: a context with no source polls only it. */
+  watch_wakeup_fd (self);
+  g_main_context_set_poll_func (context, poller_poll);
   self->source = g_source_new (&poller_source_funcs, sizeof (PollerSource));
   ((PollerSource *) self->source)->poller = self;
   g_source_set_static_name (self->source, "vigil-poller");
@@ -153,8 +281,11 @@ vigil_poller_free (VigilPoller *self)
   if (self == NULL)
     return;
   g_warn_if_fail (self->watches == 0);
+  g_warn_if_fail (thread_poller != self);
   g_source_destroy (self->source);
   g_source_unref (self->source);
+  g_main_context_set_poll_func (self->context, NULL);
+  g_main_context_unref (self->context);
   close (self->epfd);
   g_free (self);
 }
@@ -236,11 +367,18 @@ vigil_poller_unwatch (VigilPollerWatch *watch)
   self->watches--;
   watch->removed = TRUE;
   watch->revents = 0;
-  if (!self->dispatching)
+  /* A batch taken but not delivered may still name it. */
+  if (!self->dispatching && self->batch == 0)
     {
       g_free (watch);
       return;
     }
   watch->next_removed = self->removed;
   self->removed = watch;
+}
+
+void
+vigil_poller_bind_thread (VigilPoller *self)
+{
+  thread_poller = self;
 }

@@ -49,6 +49,9 @@ GIOCondition      vigil_poller_watch_get     (VigilPollerWatch  *watch);
 /* The events this wakeup reported for WATCH that its callback has not been given yet;
  * they are taken: the callback will not run for them. 0 outside a dispatch. */
 GIOCondition      vigil_poller_watch_take    (VigilPollerWatch  *watch);
+/* This thread iterates SELF's context from now on (NULL: not any more): a wakeup that finds
+ * only sockets of the set ready then costs one epoll_wait, no poll(2) before it. */
+void              vigil_poller_bind_thread   (VigilPoller       *self);
 /* Stops watching and frees WATCH (at the end of the dispatch when one is running). NULL
  * is ignored. */
 void              vigil_poller_unwatch       (VigilPollerWatch  *watch);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <gio/gio.h>
+#include <glib-unix.h>
 
 #include "vigil-poller.h"
 
@@ -206,6 +207,191 @@ test_bad_fd (Fixture       *f,
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
 }
 
+/* ---- the thread bound: one epoll_wait a wakeup ---------------------------------------- */
+
+static void
+bound_set_up (Fixture       *f,
+              gconstpointer  data)
+{
+  fixture_set_up (f, data);
+  vigil_poller_bind_thread (f->poller);
+}
+
+static void
+bound_tear_down (Fixture       *f,
+                 gconstpointer  data)
+{
+  vigil_poller_bind_thread (NULL);
+  fixture_tear_down (f, data);
+}
+
+static void
+test_bound_blocking (Fixture       *f,
+                     gconstpointer  data)
+{
+  char byte;
+
+  send_byte (f->a[1]);
+  /* Blocking: it returns because the socket is ready, with its event delivered. */
+  while (f->calls_a == 0)
+    g_main_context_iteration (f->context, TRUE);
+  g_assert_true (f->last_a & G_IO_IN);
+  g_assert_cmpuint (f->calls_b, ==, 0);
+  g_assert_cmpint (read (f->a[0], &byte, 1), ==, 1);
+}
+
+static gboolean
+flag_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+typedef struct
+{
+  GMainContext *context;
+  gboolean      invoked;
+} Invocation;
+
+static gpointer
+invoke_thread (gpointer data)
+{
+  Invocation *invocation = data;
+
+  g_usleep (50 * 1000);
+  g_main_context_invoke (invocation->context, flag_cb, &invocation->invoked);
+  return NULL;
+}
+
+static void
+test_bound_cross_thread (Fixture       *f,
+                         gconstpointer  data)
+{
+  Invocation invocation = { f->context, FALSE };
+  GThread *thread = g_thread_new ("invoker", invoke_thread, &invocation);
+
+  /* Nothing is ready: only the other thread's wakeup can end the wait. */
+  while (!invocation.invoked)
+    g_main_context_iteration (f->context, TRUE);
+  g_thread_join (thread);
+  g_assert_cmpuint (f->calls_a + f->calls_b, ==, 0);
+}
+
+static void
+test_bound_timeout (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GSource) timeout = g_timeout_source_new (30);
+  gboolean fired = FALSE;
+  gint64 start = g_get_monotonic_time ();
+
+  /* The wait itself must end when the timer is due. */
+  g_source_set_callback (timeout, flag_cb, &fired, NULL);
+  g_source_attach (timeout, f->context);
+  while (!fired)
+    g_main_context_iteration (f->context, TRUE);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 25 * 1000);
+}
+
+static gboolean
+pipe_readable_cb (gint         fd,
+                  GIOCondition condition,
+                  gpointer     data)
+{
+  char byte;
+
+  g_assert_cmpint (read (fd, &byte, 1), ==, 1);
+  (*(guint *) data)++;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+test_bound_foreign_fd (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GSource) source = NULL;
+  int pipe_fds[2];
+  guint pipe_reads = 0;
+  char byte;
+
+  /* A source with an fd of its own: the context polls it, and the set still works. */
+  g_assert_true (g_unix_open_pipe (pipe_fds, FD_CLOEXEC, NULL));
+  source = g_unix_fd_source_new (pipe_fds[0], G_IO_IN);
+  g_source_set_callback (source, G_SOURCE_FUNC (pipe_readable_cb), &pipe_reads, NULL);
+  g_source_attach (source, f->context);
+  g_assert_cmpint (write (pipe_fds[1], "p", 1), ==, 1);
+  send_byte (f->a[1]);
+  while (pipe_reads == 0 || f->calls_a == 0)
+    g_main_context_iteration (f->context, TRUE);
+  g_assert_cmpint (read (f->a[0], &byte, 1), ==, 1);
+  /* Gone again: back to the set alone. */
+  g_source_destroy (source);
+  send_byte (f->b[1]);
+  while (f->calls_b == 0)
+    g_main_context_iteration (f->context, TRUE);
+  g_assert_cmpint (read (f->b[0], &byte, 1), ==, 1);
+  close (pipe_fds[0]);
+  close (pipe_fds[1]);
+}
+
+static gboolean
+unwatch_a_cb (gpointer data)
+{
+  Fixture *f = data;
+
+  g_clear_pointer (&f->watch_a, vigil_poller_unwatch);
+  return G_SOURCE_REMOVE;
+}
+
+/* A source that is never ready before the wait and always after it, as a timer that
+ * comes due while the context waits. */
+static gboolean
+urgent_prepare (GSource *source,
+                gint    *timeout)
+{
+  *timeout = -1;
+  return FALSE;
+}
+
+static gboolean
+urgent_check (GSource *source)
+{
+  return TRUE;
+}
+
+static gboolean
+urgent_dispatch (GSource     *source,
+                 GSourceFunc  callback,
+                 gpointer     user_data)
+{
+  return callback (user_data);
+}
+
+static GSourceFuncs urgent_funcs = {
+  .prepare = urgent_prepare,
+  .check = urgent_check,
+  .dispatch = urgent_dispatch,
+};
+
+static void
+test_bound_removed_before_delivery (Fixture       *f,
+                                    gconstpointer  data)
+{
+  g_autoptr(GSource) urgent = g_source_new (&urgent_funcs, sizeof (GSource));
+
+  /* The wait takes A's and B's events; a more urgent source, ready after the wait, runs
+   * first and removes A before the batch is delivered. */
+  g_source_set_priority (urgent, G_PRIORITY_HIGH);
+  g_source_set_callback (urgent, unwatch_a_cb, f, NULL);
+  g_source_attach (urgent, f->context);
+  send_byte (f->a[1]);
+  send_byte (f->b[1]);
+  while (f->calls_b == 0)
+    g_main_context_iteration (f->context, TRUE);
+  g_assert_null (f->watch_a);
+  g_assert_cmpuint (f->calls_a, ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -219,5 +405,15 @@ main (int   argc,
   g_test_add ("/poller/remove-during-dispatch", Fixture, NULL, fixture_set_up,
               test_remove_during_dispatch, fixture_tear_down);
   g_test_add ("/poller/bad-fd", Fixture, NULL, fixture_set_up, test_bad_fd, fixture_tear_down);
+  g_test_add ("/poller/bound/blocking", Fixture, NULL, bound_set_up, test_bound_blocking,
+              bound_tear_down);
+  g_test_add ("/poller/bound/cross-thread", Fixture, NULL, bound_set_up,
+              test_bound_cross_thread, bound_tear_down);
+  g_test_add ("/poller/bound/timeout", Fixture, NULL, bound_set_up, test_bound_timeout,
+              bound_tear_down);
+  g_test_add ("/poller/bound/foreign-fd", Fixture, NULL, bound_set_up, test_bound_foreign_fd,
+              bound_tear_down);
+  g_test_add ("/poller/bound/removed-before-delivery", Fixture, NULL, bound_set_up,
+              test_bound_removed_before_delivery, bound_tear_down);
   return g_test_run ();
 }
