@@ -15,9 +15,9 @@
 #include <openssl/rand.h>
 
 #include "vigil-function-names.h"
+#include "vigil-param-json.h"
 #include "vigil-session-private.h"
 
-#define PARAM_TEXT_LIMIT 4096   /* longest parameter value the audit keeps, in bytes */
 #define DENY_HINT "The policy in force does not allow it; see vigilctl policy list, or ask an admin."
 
 /* ---- prepared statements and portals ------------------------------------------------- */
@@ -554,35 +554,6 @@ handle_parse (VigilSession *self,
   return MSG_CONSUMED;
 }
 
-static void
-append_param_json (GString      *json,
-                   const guint8 *value,
-                   gint32        len,
-                   gboolean      binary)
-{
-  gsize shown = MIN ((gsize) len, PARAM_TEXT_LIMIT);
-  g_autofree char *text = NULL;
-  g_autofree char *escaped = NULL;
-
-  if (len < 0)
-    {
-      g_string_append (json, "null");
-      return;
-    }
-  if (binary)
-    {
-      GString *hex = g_string_new ("\\\\x");
-
-      for (gsize i = 0; i < MIN (shown, PARAM_TEXT_LIMIT / 2); i++)
-        g_string_append_printf (hex, "%02x", value[i]);
-      text = g_string_free (hex, FALSE);
-    }
-  else
-    text = g_utf8_make_valid ((const char *) value, shown);
-  escaped = g_strescape (text, NULL);
-  g_string_append_printf (json, "\"%s%s\"", escaped, shown < (gsize) len ? "..." : "");
-}
-
 /* Bind: portal, statement, formats, values. Returns the values as a JSON array. */
 static char *
 bind_params_json (VigilWireReader *r,
@@ -610,10 +581,10 @@ bind_params_json (VigilWireReader *r,
         return NULL;
       if (i > 0)
         g_string_append_c (json, ',');
-      append_param_json (json, value, vlen, binary);
+      vigil_param_json_append (json, value, vlen, binary);
     }
   g_string_append_c (json, ']');
-  return g_strdup (json->str);
+  return g_string_free (g_steal_pointer (&json), FALSE);
 }
 
 static MessageResult
