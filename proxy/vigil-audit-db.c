@@ -29,28 +29,121 @@ exec_sql (sqlite3     *db,
   return set_db_error (error, db, sql);
 }
 
-/* Binds the entry exactly as it was hashed, so the row re-encodes to the same bytes.
- * Every parameter is bound each time, so nothing needs clearing. */
+#define ALL_FIELDS ((guint32) ((1u << VIGIL_AUDIT_N_FIELDS) - 1))
+
+/* VIGIL_AUDIT_CONTENT_COLUMNS one by one (checked against it when the store opens). */
+static const char * const column_names[VIGIL_AUDIT_N_FIELDS] = {
+  "id", "kind", "time_us", "identity", "identity_kind", "pid", "exe", "os_user",
+  "connection", "session", "protocol", "statement", "params", "class", "relations",
+  "decision", "rule", "approver", "statement_id", "rows", "duration_us", "masked",
+  "error_sqlstate", "error_message", "bytes",
+};
+
+static gboolean
+column_names_match (void)
+{
+  g_autoptr(GString) joined = g_string_new (NULL);
+
+  for (int i = 0; i < VIGIL_AUDIT_N_FIELDS; i++)
+    g_string_append_printf (joined, "%s%s", i > 0 ? ", " : "", column_names[i]);
+  return strcmp (joined->str, VIGIL_AUDIT_CONTENT_COLUMNS) == 0;
+}
+
+/* The columns ENTRY has a value for. */
+static guint32
+entry_fields (const VigilAuditEntry *entry)
+{
+  guint32 fields = 0;
+
+  for (int i = 0; i < VIGIL_AUDIT_N_FIELDS; i++)
+    if (entry->v[i].type != 'N')
+      fields |= 1u << i;
+  return fields;
+}
+
+/* An INSERT of FIELDS' columns, prev_hash and hash; NULL if SQLite refuses it. The
+ * columns left out have no DEFAULT (data/sql/0002-audit.sql): they are NULL, as when
+ * bound NULL, so the row is the same whichever INSERT wrote it. */
+static sqlite3_stmt *
+prepare_insert (sqlite3 *db,
+                guint32  fields)
+{
+  g_autoptr(GString) sql = g_string_new ("INSERT INTO audit_log (");
+  sqlite3_stmt *stmt = NULL;
+  guint n = 0;
+
+  for (int i = 0; i < VIGIL_AUDIT_N_FIELDS; i++)
+    if (fields & (1u << i))
+      {
+        g_string_append_printf (sql, "%s, ", column_names[i]);
+        n++;
+      }
+  g_string_append (sql, "prev_hash, hash) VALUES (");
+  for (guint i = 0; i < n + 2; i++)
+    g_string_append (sql, i == 0 ? "?" : ",?");
+  g_string_append_c (sql, ')');
+  if (sqlite3_prepare_v3 (db, sql->str, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
+    g_clear_pointer (&stmt, sqlite3_finalize);
+  return stmt;
+}
+
+/* The INSERT for entries with FIELDS, prepared on first use; *OUT_FIELDS the columns it
+ * takes (all of them when the few kept shapes are taken). */
+static sqlite3_stmt *
+insert_for (VigilAuditDb *store,
+            guint32       fields,
+            guint32      *out_fields)
+{
+  VigilAuditDbShape *shape;
+
+  for (guint i = 0; i < store->n_shapes; i++)
+    if (store->shapes[i].fields == fields)
+      {
+        *out_fields = fields;
+        return store->shapes[i].insert;
+      }
+  *out_fields = ALL_FIELDS;
+  if (store->n_shapes == VIGIL_AUDIT_DB_SHAPES)
+    return store->insert;
+  shape = &store->shapes[store->n_shapes];
+  shape->insert = prepare_insert (store->db, fields);
+  if (shape->insert == NULL)
+    return store->insert;
+  shape->fields = fields;
+  store->n_shapes++;
+  *out_fields = fields;
+  return shape->insert;
+}
+
+/* Binds the entry exactly as it was hashed, so the row re-encodes to the same bytes: the
+ * columns in FIELDS, in order. Every parameter is bound each time, so nothing needs
+ * clearing. */
 static void
 bind_entry (sqlite3_stmt          *stmt,
             const VigilAuditEntry *entry,
+            guint32                fields,
             const char            *prev_hash,
             const char            *hash)
 {
+  int param = 1;
+
   for (int i = 0; i < VIGIL_AUDIT_N_FIELDS; i++)
     {
       const VigilAuditValue *value = &entry->v[i];
 
+      if ((fields & (1u << i)) == 0)
+        continue;
       if (value->type == 'I')
-        sqlite3_bind_int64 (stmt, i + 1, value->i);
+        sqlite3_bind_int64 (stmt, param, value->i);
       else if (value->type == 'T')
-        sqlite3_bind_text (stmt, i + 1, (const char *) value->data, (int) value->len,
+        sqlite3_bind_text (stmt, param, (const char *) value->data, (int) value->len,
                            SQLITE_STATIC);
       else
-        sqlite3_bind_null (stmt, i + 1);
+        sqlite3_bind_null (stmt, param);
+      param++;
     }
-  sqlite3_bind_text (stmt, VIGIL_AUDIT_N_FIELDS + 1, prev_hash, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, VIGIL_AUDIT_N_FIELDS + 2, hash, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, param, prev_hash, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, param + 1, hash, -1, SQLITE_STATIC);
 }
 
 static gboolean
@@ -89,6 +182,8 @@ _vigil_audit_db_append (VigilAuditDb               *store,
               GError               **error)
 {
   gint64 id = entry->v[VIGIL_AUDIT_FIELD_ID].i;
+  sqlite3_stmt *insert;
+  guint32 fields;
   int rc;
 
   if (id <= *head_id)
@@ -101,9 +196,10 @@ _vigil_audit_db_append (VigilAuditDb               *store,
                    id, *head_id);
       return FALSE;
     }
-  bind_entry (store->insert, entry, prev_hex, hash_hex);
-  rc = sqlite3_step (store->insert);
-  sqlite3_reset (store->insert);
+  insert = insert_for (store, entry_fields (entry), &fields);
+  bind_entry (insert, entry, fields, prev_hex, hash_hex);
+  rc = sqlite3_step (insert);
+  sqlite3_reset (insert);
   if (rc != SQLITE_DONE)
     return set_db_error (error, store->db, "insert");
   *head_id = id;
@@ -246,6 +342,9 @@ open_db (const char  *path,
 void
 _vigil_audit_db_close (VigilAuditDb *store)
 {
+  for (guint i = 0; i < store->n_shapes; i++)
+    g_clear_pointer (&store->shapes[i].insert, sqlite3_finalize);
+  store->n_shapes = 0;
   g_clear_pointer (&store->insert, sqlite3_finalize);
   g_clear_pointer (&store->update_checkpoint, sqlite3_finalize);
   g_clear_pointer (&store->select_head, sqlite3_finalize);
@@ -262,6 +361,7 @@ _vigil_audit_db_open (VigilAuditDb     *store,
   const char *insert = "INSERT INTO audit_log (" VIGIL_AUDIT_CONTENT_COLUMNS
                        ", prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 
+  g_assert (column_names_match ());
   if ((store->db = open_db (path, synchronous_full, error)) == NULL)
     return FALSE;
   if (sqlite3_prepare_v3 (store->db, insert, -1, SQLITE_PREPARE_PERSISTENT, &store->insert, NULL)

@@ -168,12 +168,24 @@ gboolean           _vigil_audit_journal_replay   (const char             *data_d
                                                   GError                **error);
 
 /* The audit tables through one connection (vigil-audit-db.c). */
+#define VIGIL_AUDIT_DB_SHAPES 8
+
+/* An INSERT that names only the columns an entry has (the others are NULL anyway):
+ * statements and outcomes leave most of each other's columns empty. */
 typedef struct
 {
-  sqlite3      *db;
+  guint32       fields;     /* bit i: column i of VIGIL_AUDIT_CONTENT_COLUMNS */
   sqlite3_stmt *insert;
-  sqlite3_stmt *update_checkpoint;
-  sqlite3_stmt *select_head;
+} VigilAuditDbShape;
+
+typedef struct
+{
+  sqlite3           *db;
+  sqlite3_stmt      *insert;  /* every column */
+  sqlite3_stmt      *update_checkpoint;
+  sqlite3_stmt      *select_head;
+  VigilAuditDbShape  shapes[VIGIL_AUDIT_DB_SHAPES];
+  guint              n_shapes;
 } VigilAuditDb;
 
 /* Appends after the head HEAD_ID/HEAD_HASH inside a transaction, updating them. */

@@ -29,23 +29,23 @@ typedef struct
 
 /* Encoding */
 
+/* Assignments, not memset: these run for every column of every entry. */
 void
 _vigil_audit_value_set_int (VigilAuditValue *value,
                             gint64           i)
 {
-  memset (value, 0, sizeof *value);
-  value->type = 'I';
-  value->i = i;
+  *value = (VigilAuditValue) { .type = 'I', .i = i };
 }
 
 void
 _vigil_audit_value_set_text (VigilAuditValue *value,
                              const char      *text)
 {
-  memset (value, 0, sizeof *value);
-  value->type = text != NULL ? 'T' : 'N';
-  value->data = (const guint8 *) text;
-  value->len = text != NULL ? strlen (text) : 0;
+  if (text == NULL)
+    *value = (VigilAuditValue) { .type = 'N' };
+  else
+    *value = (VigilAuditValue) { .type = 'T', .data = (const guint8 *) text,
+                                 .len = strlen (text) };
 }
 
 void
@@ -89,8 +89,9 @@ static guint8 *
 put_u64 (guint8  *out,
          guint64  v)
 {
-  for (int i = 7; i >= 0; i--, v >>= 8)
-    out[i] = v & 0xff;
+  guint64 be = GUINT64_TO_BE (v);
+
+  memcpy (out, &be, sizeof be);
   return out + 8;
 }
 
@@ -99,14 +100,13 @@ get_u64 (const guint8 **p,
          const guint8  *end,
          guint64       *out)
 {
-  guint64 v = 0;
+  guint64 be;
 
   if (end - *p < 8)
     return FALSE;
-  for (int i = 0; i < 8; i++)
-    v = v << 8 | (*p)[i];
+  memcpy (&be, *p, sizeof be);
   *p += 8;
-  *out = v;
+  *out = GUINT64_FROM_BE (be);
   return TRUE;
 }
 
@@ -190,7 +190,7 @@ get_value (const guint8    **p,
 {
   guint64 n;
 
-  memset (value, 0, sizeof *value);
+  *value = (VigilAuditValue) { .type = 'N' };
   if (*p >= end)
     return FALSE;
   value->type = (char) *(*p)++;

@@ -235,19 +235,25 @@ insert_items (VigilAuditDb    *store,
               GError    **error)
 {
   Items *items = data;
+  const Item *last = NULL;
+  char prev_hex[VIGIL_AUDIT_HEX_LEN + 1];
+  char hash_hex[VIGIL_AUDIT_HEX_LEN + 1];
 
   for (guint at = items->start; at < items->bytes->len;)
     {
       const Item *item = (const Item *) (gconstpointer) (items->bytes->data + at);
-      char prev_hex[VIGIL_AUDIT_HEX_LEN + 1];
-      char hash_hex[VIGIL_AUDIT_HEX_LEN + 1];
       VigilAuditEntry entry;
 
       at += (guint) ITEM_SIZE (item->len);
       if (!_vigil_audit_entry_decode ((const guint8 *) (item + 1), item->len, &entry))
         g_error ("The audit writer cannot read back entry %" G_GINT64_FORMAT, item->id);
-      _vigil_audit_hash_to_hex (item->prev, prev_hex);
+      /* An entry's prev is the hash before it, already in hex. */
+      if (last == NULL || memcmp (item->prev, last->hash, VIGIL_AUDIT_HASH_LEN) != 0)
+        _vigil_audit_hash_to_hex (item->prev, prev_hex);
+      else
+        memcpy (prev_hex, hash_hex, sizeof prev_hex);
       _vigil_audit_hash_to_hex (item->hash, hash_hex);
+      last = item;
       if (!_vigil_audit_db_append (store, &entry, prev_hex, hash_hex, head_id, head_hash, error))
         return FALSE;
     }

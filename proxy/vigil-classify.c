@@ -235,6 +235,17 @@ vigil_class_from_string (const char *str,
   return FALSE;
 }
 
+const char *
+vigil_class_set_single_name (VigilClassSet set)
+{
+  if (set == 0 || (set & (set - 1)) != 0)
+    return NULL;
+  for (guint i = 0; i < VIGIL_N_CLASSES; i++)
+    if (set == VIGIL_CLASS_BIT (i))
+      return class_names[i];
+  return NULL;
+}
+
 char *
 vigil_class_set_to_string (VigilClassSet set)
 {

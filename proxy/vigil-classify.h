@@ -64,6 +64,8 @@ gboolean        vigil_class_from_string      (const char      *str,
                                               VigilClass      *out);
 /* "read", "update,unbounded-write" ... for logs and the audit. */
 char           *vigil_class_set_to_string    (VigilClassSet    set);
+/* The name of a set of exactly one class (static), else NULL: no allocation. */
+const char     *vigil_class_set_single_name  (VigilClassSet    set);
 
 VigilStatement *vigil_statement_ref          (VigilStatement  *self);
 void            vigil_statement_unref        (VigilStatement  *self);

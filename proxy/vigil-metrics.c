@@ -2,6 +2,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <string.h>
+
 #include "vigil-metrics.h"
 
 #define SESSION_WINDOW_US (60 * G_USEC_PER_SEC)
@@ -16,10 +18,25 @@ typedef struct
   double        sum;
 } Histogram;
 
+/* The usual decisions' counters of one class, found without building a key. */
+typedef enum
+{
+  DECISION_ALLOW,
+  DECISION_DENY,
+  DECISION_REVIEW,
+  N_DECISIONS,
+} Decision;
+
+typedef struct
+{
+  guint64 *counts[N_DECISIONS];   /* in statements, NULL until first counted */
+} ClassCounters;
+
 struct _VigilMetrics
 {
   GMutex      lock;
   GHashTable *statements;   /* "class\ndecision" -> guint64* */
+  GHashTable *by_class;     /* class -> ClassCounters: a cache of statements' counters */
   GHashTable *open;         /* record id set (GSIZE_TO_POINTER): started, no outcome yet */
   GHashTable *sessions;     /* session id -> last seen (gint64 us) */
   GHashTable *approvals;    /* approval ids already counted */
@@ -88,27 +105,64 @@ append_label (GString    *out,
     }
 }
 
-static void
-count_statement (VigilMetrics           *self,
-                 const VigilAuditRecord *r)
+/* The counter of CLASS and DECISION in statements, made on first use. */
+static guint64 *
+statement_counter (VigilMetrics *self,
+                   const char   *class,
+                   const char   *decision)
 {
   char small[256];
   g_autofree char *large = NULL;
   const char *key = small;
-  gsize len = (gsize) g_snprintf (small, sizeof small, "%s\n%s", r->class ? r->class : "other",
-                                  r->decision ? r->decision : "allow");
+  gsize len = (gsize) g_snprintf (small, sizeof small, "%s\n%s", class, decision);
   guint64 *n;
 
   if (len >= sizeof small)
-    key = large = g_strconcat (r->class ? r->class : "other", "\n",
-                               r->decision ? r->decision : "allow", NULL);
+    key = large = g_strconcat (class, "\n", decision, NULL);
   n = g_hash_table_lookup (self->statements, key);
   if (n == NULL)
     {
       n = g_new0 (guint64, 1);
       g_hash_table_insert (self->statements, g_strdup (key), n);
     }
-  (*n)++;
+  return n;
+}
+
+static int
+decision_index (const char *decision)
+{
+  static const char * const names[N_DECISIONS] = { "allow", "deny", "review" };
+
+  for (int i = 0; i < N_DECISIONS; i++)
+    if (strcmp (decision, names[i]) == 0)
+      return i;
+  return -1;
+}
+
+/* Per statement: a usual decision costs one lookup by class, no formatting. */
+static void
+count_statement (VigilMetrics           *self,
+                 const VigilAuditRecord *r)
+{
+  const char *class = r->class ? r->class : "other";
+  const char *decision = r->decision ? r->decision : "allow";
+  int d = decision_index (decision);
+  ClassCounters *counters;
+
+  if (d < 0)
+    {
+      (*statement_counter (self, class, decision))++;
+      return;
+    }
+  counters = g_hash_table_lookup (self->by_class, class);
+  if (counters == NULL)
+    {
+      counters = g_new0 (ClassCounters, 1);
+      g_hash_table_insert (self->by_class, g_strdup (class), counters);
+    }
+  if (counters->counts[d] == NULL)
+    counters->counts[d] = statement_counter (self, class, decision);
+  (*counters->counts[d])++;
 }
 
 static void
@@ -202,6 +256,7 @@ vigil_metrics_new (void)
 
   g_mutex_init (&self->lock);
   self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->by_class = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->open = g_hash_table_new (g_direct_hash, g_direct_equal);
   self->sessions = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->approvals = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
@@ -216,6 +271,7 @@ vigil_metrics_free (VigilMetrics *self)
   if (self == NULL)
     return;
   g_hash_table_unref (self->statements);
+  g_hash_table_unref (self->by_class);
   g_hash_table_unref (self->open);
   g_hash_table_unref (self->sessions);
   g_hash_table_unref (self->approvals);

@@ -622,17 +622,23 @@ handle_notification (SessionMask     *mask,
   return MASK_REPLACED;
 }
 
-/* Whether the comma-separated CLASSES name one of NAMES (no allocation: per statement). */
+/* Whether the comma-separated CLASSES name a class that may change the schema: per
+ * CommandComplete, so no allocation and no strlen of the names. */
 static gboolean
-class_list_has_any (const char         *classes,
-                    const char * const *names)
+class_list_has_ddl (const char *classes)
 {
+#define NAME(s) { s, sizeof s - 1 }
+  static const struct { const char *name; gsize len; } ddl[] = {
+    NAME ("create"), NAME ("alter"), NAME ("drop"), NAME ("temp"), NAME ("do"),
+  };
+#undef NAME
+
   for (const char *p = classes; *p != '\0';)
     {
       gsize n = strcspn (p, ",");
 
-      for (guint i = 0; names[i] != NULL; i++)
-        if (strlen (names[i]) == n && strncmp (p, names[i], n) == 0)
+      for (guint i = 0; i < G_N_ELEMENTS (ddl); i++)
+        if (ddl[i].len == n && memcmp (p, ddl[i].name, n) == 0)
           return TRUE;
       p += n + (p[n] == ',');
     }
@@ -644,11 +650,10 @@ static void
 handle_command_complete (SessionMask     *mask,
                          SessionInFlight *current)
 {
-  static const char * const ddl[] = { "create", "alter", "drop", "temp", "do", NULL };
   VigilCatalog *catalog;
 
   if (current == NULL || current->record == NULL || current->record->class == NULL ||
-      !class_list_has_any (current->record->class, ddl))
+      !class_list_has_ddl (current->record->class))
     return;
   catalog = _vigil_session_mask_catalog (mask);
   if (catalog != NULL)

@@ -78,10 +78,15 @@ typedef struct
   char            *params;  /* JSON array, or NULL */
 } SessionPortal;
 
-/* A statement sent upstream whose result has not come back yet, in server order. */
+/* A statement sent upstream whose result has not come back yet, in server order. Its
+ * record is AUDIT, whose strings are partly borrowed (static, interned, or the session's
+ * own user and database, freed after the statements): never vigil_audit_record_free it. */
 typedef struct
 {
-  VigilAuditRecord *record;
+  VigilAuditRecord *record;        /* &audit */
+  VigilAuditRecord  audit;
+  char             *owned_class;   /* audit.class when it had to be built */
+  GList             link;          /* in inflight, then finished: no allocation a statement */
   guint64           sync_seq;      /* answered by the ReadyForQuery of this sync point */
   gint64            started_us;
   guint64           bytes_at_start;

@@ -15,9 +15,9 @@
 #include <openssl/rand.h>
 
 #include "vigil-function-names.h"
+#include "vigil-param-json.h"
 #include "vigil-session-private.h"
 
-#define PARAM_TEXT_LIMIT 4096   /* longest parameter value the audit keeps, in bytes */
 #define DENY_HINT "The policy in force does not allow it; see vigilctl policy list, or ask an admin."
 
 /* ---- prepared statements and portals ------------------------------------------------- */
@@ -62,10 +62,27 @@ portal_free (SessionPortal *portal)
   g_free (portal);
 }
 
+/* What the in-flight record owns; the rest of it is borrowed (see SessionInFlight). */
+static void
+inflight_record_clear (SessionInFlight *f)
+{
+  VigilAuditRecord *r = &f->audit;
+
+  g_free (r->exe);
+  g_free (r->os_user);
+  g_free (r->statement);
+  g_free (r->params);
+  g_free (r->relations);
+  g_free (r->approver);
+  g_free (r->error_sqlstate);
+  g_free (r->error_message);
+  g_free (f->owned_class);
+}
+
 void
 _vigil_session_inflight_free (SessionInFlight *f)
 {
-  g_clear_pointer (&f->record, vigil_audit_record_free);
+  inflight_record_clear (f);
   g_free (f->poison);
   g_free (f->deny_sqlstate);
   g_free (f->deny_message);
@@ -90,11 +107,14 @@ _vigil_session_init_statements (VigilSession *self)
 void
 _vigil_session_clear_statements (VigilSession *self)
 {
+  GList *link;
+
   g_clear_pointer (&self->prepared, g_hash_table_unref);
   g_clear_pointer (&self->portals, g_hash_table_unref);
   g_clear_pointer (&self->poisons, g_hash_table_unref);
   g_clear_pointer (&self->sql_prepared, g_hash_table_unref);
-  g_queue_clear_full (&self->inflight, (GDestroyNotify) _vigil_session_inflight_free);
+  while ((link = g_queue_pop_head_link (&self->inflight)) != NULL)
+    _vigil_session_inflight_free (link->data);
   _vigil_session_record_finished (self);
 }
 
@@ -198,45 +218,68 @@ prepared_audit_text (VigilSession    *self,
   return prepared->audit_text;
 }
 
-/* SHOWN: the statement text as the audit keeps it (taken over). */
-static VigilAuditRecord *
-new_record_shown (VigilSession         *self,
-                  const char           *protocol,
-                  char                 *shown,
-                  guint                 masked,
-                  const VigilStatement *st,
-                  const VigilVerdict   *verdict)
+/* ST's classes as the audit keeps them: a single class's static name, else built (and
+ * then owned by F). */
+static const char *
+record_class (SessionInFlight      *f,
+              const VigilStatement *st)
 {
-  VigilAuditRecord *r = vigil_audit_record_new ();
+  const char *single;
 
+  if (st == NULL)
+    return "other";
+  single = vigil_class_set_single_name (st->classes);
+  if (single != NULL)
+    return single;
+  f->owned_class = vigil_class_set_to_string (st->classes);
+  return f->owned_class;
+}
+
+/* A new in-flight statement and its record. SHOWN: the statement text as the audit
+ * keeps it (taken over). Only what changes from one statement to the next is copied. */
+static SessionInFlight *
+new_inflight (VigilSession         *self,
+              const char           *protocol,
+              char                 *shown,
+              guint                 masked,
+              const VigilStatement *st,
+              const VigilVerdict   *verdict)
+{
+  SessionInFlight *f = g_new0 (SessionInFlight, 1);
+  VigilAuditRecord *r = &f->audit;
+
+  f->record = r;
+  f->link.data = f;
+  r->rows = -1;
+  r->duration_us = -1;
   r->time_us = g_get_real_time ();
-  r->identity = g_strdup (self->user);
-  r->identity_kind = g_strdup (vigil_identity_kind_to_string (self->identity->kind));
+  r->identity = self->user;
+  r->identity_kind = (char *) vigil_identity_kind_to_string (self->identity->kind);
   if (self->peer != NULL)
     {
       r->pid = self->peer->pid;
       r->exe = g_strdup (self->peer->exe);
       r->os_user = g_strdup (self->peer->user);
     }
-  r->connection = g_strdup (self->database);
+  r->connection = self->database;
   r->session = self->id;
-  r->protocol = g_strdup (protocol);
+  r->protocol = (char *) protocol;
   r->statement = shown;
   r->masked = masked;
-  r->class = st ? vigil_class_set_to_string (st->classes) : g_strdup ("other");
+  r->class = (char *) record_class (f, st);
   r->relations = st ? join_relations (st) : NULL;
-  r->decision = g_strdup (vigil_decision_to_string (verdict->decision));
-  r->rule = g_strdup (verdict->rule);
+  r->decision = (char *) vigil_decision_to_string (verdict->decision);
+  r->rule = (char *) verdict->rule;   /* interned by judge () */
   /* A held statement is recorded as reviewed, with who decided. */
   if (self->hold == HOLD_APPROVED || self->hold == HOLD_DENIED)
     {
-      vigil_set_str (&r->decision, "review");
+      r->decision = (char *) "review";
       r->approver = g_strdup (self->hold_by);
     }
-  return r;
+  return f;
 }
 
-static VigilAuditRecord *
+static SessionInFlight *
 new_record (VigilSession         *self,
             const char           *protocol,
             const char           *text,
@@ -246,7 +289,7 @@ new_record (VigilSession         *self,
   guint masked = 0;
   char *shown = audit_text (self, text, &masked);
 
-  return new_record_shown (self, protocol, shown, masked, st, verdict);
+  return new_inflight (self, protocol, shown, masked, st, verdict);
 }
 
 void
@@ -265,30 +308,31 @@ _vigil_session_record_outcome (VigilSession    *self,
 void
 _vigil_session_record_finished (VigilSession *self)
 {
-  SessionInFlight *f;
+  GList *link;
 
-  while ((f = g_queue_pop_head (&self->finished)) != NULL)
+  while ((link = g_queue_pop_head_link (&self->finished)) != NULL)
     {
+      SessionInFlight *f = link->data;
+
       _vigil_session_record_outcome (self, f);
       _vigil_session_inflight_free (f);
     }
 }
 
-/* Queues the statement's result slot and writes its audit record; a record that cannot
- * be written closes the gate for good (fail closed). */
+/* Queues the statement's result slot (F, its record made by new_inflight) and writes its
+ * audit record; a record that cannot be written closes the gate for good (fail closed). */
 static SessionInFlight *
-track (VigilSession     *self,
-       VigilAuditRecord *record,
-       gboolean          mask)
+track (VigilSession    *self,
+       SessionInFlight *f,
+       gboolean         mask)
 {
-  SessionInFlight *f = g_new0 (SessionInFlight, 1);
   VigilAudit *audit = _vigil_engine_get_audit (self->engine);
+  VigilAuditRecord *record = f->record;
   g_autoptr(GError) error = NULL;
 
-  f->record = record;
   f->mask = mask;
   f->sync_seq = self->syncs_sent;
-  g_queue_push_tail (&self->inflight, f);
+  g_queue_push_tail_link (&self->inflight, &f->link);
   if (audit != NULL && (record->id = vigil_audit_log_statement (audit, record, &error)) == 0)
     {
       g_warning ("audit write failed, refusing statements: %s", error->message);
@@ -554,35 +598,6 @@ handle_parse (VigilSession *self,
   return MSG_CONSUMED;
 }
 
-static void
-append_param_json (GString      *json,
-                   const guint8 *value,
-                   gint32        len,
-                   gboolean      binary)
-{
-  gsize shown = MIN ((gsize) len, PARAM_TEXT_LIMIT);
-  g_autofree char *text = NULL;
-  g_autofree char *escaped = NULL;
-
-  if (len < 0)
-    {
-      g_string_append (json, "null");
-      return;
-    }
-  if (binary)
-    {
-      GString *hex = g_string_new ("\\\\x");
-
-      for (gsize i = 0; i < MIN (shown, PARAM_TEXT_LIMIT / 2); i++)
-        g_string_append_printf (hex, "%02x", value[i]);
-      text = g_string_free (hex, FALSE);
-    }
-  else
-    text = g_utf8_make_valid ((const char *) value, shown);
-  escaped = g_strescape (text, NULL);
-  g_string_append_printf (json, "\"%s%s\"", escaped, shown < (gsize) len ? "..." : "");
-}
-
 /* Bind: portal, statement, formats, values. Returns the values as a JSON array. */
 static char *
 bind_params_json (VigilWireReader *r,
@@ -610,10 +625,10 @@ bind_params_json (VigilWireReader *r,
         return NULL;
       if (i > 0)
         g_string_append_c (json, ',');
-      append_param_json (json, value, vlen, binary);
+      vigil_param_json_append (json, value, vlen, binary);
     }
   g_string_append_c (json, ']');
-  return g_strdup (json->str);
+  return g_string_free (g_steal_pointer (&json), FALSE);
 }
 
 static MessageResult
@@ -656,6 +671,7 @@ handle_execute (VigilSession *self,
   VigilWireReader r;
   const char *name;
   SessionPortal *portal;
+  SessionInFlight *f;
   VigilAuditRecord *record;
   VigilVerdict allowed = { .decision = VIGIL_DECISION_ALLOW, .mask = TRUE };
   VigilStatement *st = NULL;
@@ -675,11 +691,12 @@ handle_execute (VigilSession *self,
       guint masked = 0;
       const char *shown = prepared_audit_text (self, portal->prepared, &masked);
 
-      record = new_record_shown (self, "extended", g_strdup (shown), masked, st, &allowed);
+      f = new_inflight (self, "extended", g_strdup (shown), masked, st, &allowed);
+      record = f->record;
       record->params = _vigil_session_mask_for_audit (self, portal->params, &record->masked);
       if (record->params == NULL)
         record->params = g_strdup (portal->params);
-      track (self, record, portal->prepared->mask);
+      track (self, f, portal->prepared->mask);
     }
   forward (self, msg, len);
   return MSG_CONSUMED;

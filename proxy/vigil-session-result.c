@@ -82,7 +82,7 @@ finish (VigilSession    *self,
   VigilAuditRecord *r = f->record;
 
   g_assert (g_queue_peek_head (&self->inflight) == f);
-  g_queue_pop_head (&self->inflight);
+  g_queue_pop_head_link (&self->inflight);
   if (f->poison != NULL)
     g_hash_table_remove (self->poisons, f->poison);
   r->rows = rows;
@@ -93,7 +93,7 @@ finish (VigilSession    *self,
   if (r->error_message == NULL)
     r->error_message = g_strdup (message);
   r->bytes_to_client = self->bytes_to_client - f->bytes_at_start;
-  g_queue_push_tail (&self->finished, f);
+  g_queue_push_tail_link (&self->finished, &f->link);
 }
 
 /* ReadyForQuery: whatever this sync point still had in flight did not run. */

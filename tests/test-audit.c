@@ -410,6 +410,56 @@ test_tamper (void)
   vigil_test_rm_rf (source);
 }
 
+/* The writer names only the columns an entry has, with a few INSERTs kept by shape and
+ * the full one past them: whichever wrote a row, it reads back as hashed. */
+static void
+test_append_shapes (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autoptr(VigilAudit) audit = open_audit (dir);
+  const guint n = 3 * VIGIL_AUDIT_DB_SHAPES;
+  sqlite3 *db;
+  sqlite3_stmt *stmt;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(VigilAuditRecord) record = make_record (0, i);
+      g_autoptr(GError) error = NULL;
+      gint64 id;
+
+      /* A different set of empty columns for each record. */
+      if (i & 1)
+        g_clear_pointer (&record->params, g_free);
+      if (i & 2)
+        g_clear_pointer (&record->relations, g_free);
+      if (i & 4)
+        g_clear_pointer (&record->exe, g_free);
+      if (i & 8)
+        record->rule = g_strdup ("rule");
+      if (i & 16)
+        record->approver = g_strdup ("");
+      id = vigil_audit_log_statement (audit, record, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (id, >, 0);
+      vigil_audit_append_outcome (audit, id, i, 10, 0, (i & 1) ? "42P01" : NULL,
+                                  (i & 2) ? "no such table" : NULL, 100);
+    }
+  g_assert_true (vigil_audit_flush (audit));
+  g_clear_object (&audit);
+  assert_intact (dir, 2 * n);
+
+  db = open_raw (dir);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count (*) FROM audit_log WHERE"
+                                       " (params IS NULL) = (id % 4 = 3)"
+                                       " AND (approver IS NULL) != ((id - 1) / 2 & 16 != 0)"
+                                       " AND kind = 'statement'", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, n);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  vigil_test_rm_rf (dir);
+}
+
 /* An attacker who knows the format: rehashing the edited entry moves the break to the
  * next link; appending a well-formed entry is caught by the checkpoint. */
 static void
@@ -1329,6 +1379,7 @@ main (int   argc,
 
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/audit/append/threads", test_append_threads);
+  g_test_add_func ("/audit/append/shapes", test_append_shapes);
   g_test_add_func ("/audit/verify/tamper", test_tamper);
   g_test_add_func ("/audit/verify/tamper-rehash", test_tamper_rehash);
   g_test_add_func ("/audit/verify/truncate", test_tamper_truncate);

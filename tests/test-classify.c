@@ -446,6 +446,25 @@ test_threads (void)
     g_thread_join (threads[i]);
 }
 
+/* A single class's name needs no allocation; a set of several is built as before. */
+static void
+test_class_set_single_name (void)
+{
+  g_autofree char *pair = NULL;
+  VigilClassSet two = VIGIL_CLASS_BIT (VIGIL_CLASS_READ) | VIGIL_CLASS_BIT (VIGIL_CLASS_DROP);
+
+  for (guint i = 0; i < VIGIL_N_CLASSES; i++)
+    {
+      g_autofree char *built = vigil_class_set_to_string (VIGIL_CLASS_BIT (i));
+
+      g_assert_cmpstr (vigil_class_set_single_name (VIGIL_CLASS_BIT (i)), ==, built);
+    }
+  g_assert_null (vigil_class_set_single_name (0));
+  g_assert_null (vigil_class_set_single_name (two));
+  pair = vigil_class_set_to_string (two);
+  g_assert_cmpstr (pair, ==, "read,drop");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -456,6 +475,7 @@ main (int    argc,
   load_cases ();
 
   g_test_add_func ("/classify/Classifier/cases", test_cases);
+  g_test_add_func ("/classify/ClassSet/single-name", test_class_set_single_name);
   g_test_add_func ("/classify/Classifier/statement-text", test_statement_text);
   g_test_add_func ("/classify/Classifier/functions", test_functions);
   g_test_add_func ("/classify/Classifier/fingerprint", test_fingerprint);
