@@ -949,7 +949,11 @@ test_audit_disk_full (void)
   if (pg == NULL)
     return;
   mnt = g_dir_make_tmp ("vigil-diskfull-XXXXXX", NULL);
-  if (!vigil_test_run ((const char * const[]) { "mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs",
+  /* Room for what was accepted before the refusal to be copied into the database once the
+   * filler is gone: the journal keeps it until then, so it needs space twice (up to the
+   * journal's 1 MiB chunk, plus SQLite's WAL). On 2 MB, a fast proxy could take more before
+   * the refusal than the freed disk could then hold, and never recover. */
+  if (!vigil_test_run ((const char * const[]) { "mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs",
                                                 mnt, NULL }, NULL, NULL, &err, &status, NULL) ||
       !g_spawn_check_wait_status (status, NULL))
     {
@@ -974,8 +978,8 @@ test_audit_disk_full (void)
                   NULL, NULL, NULL, &status, NULL);
   /* Statements with long text until the audit's write fails. The journal's space is
    * reserved a chunk (1 MiB) at a time and SQLite reuses its WAL, so what was reserved
-   * before the disk filled is used up first: up to 6 MB of statements, three times the
-   * whole tmpfs, leave no way around the full disk. */
+   * before the disk filled is used up first: up to 6 MB of statements, six times the
+   * journal's chunk, leave no way around the full disk. */
   for (int i = 0; i < 3000 && !refused; i++)
     {
       g_autofree char *pad = g_strnfill (2000, 'x');
