@@ -254,6 +254,10 @@ store_described (SessionMask     *mask,
 
   if (current == NULL || current->record == NULL || current->record->statement == NULL)
     return;
+  /* Only the extended protocol executes without a Describe; a simple query's text often
+   * differs by its literals every time, and would churn the table for nothing. */
+  if (g_strcmp0 (current->record->protocol, "extended") != 0)
+    return;
   copy = g_hash_table_lookup (mask->described, current->record->statement);
   if (copy != NULL && copy->len == mask->plan->len &&
       memcmp (copy->data, mask->plan->data, mask->plan->len * sizeof (ColumnPlan)) == 0)
