@@ -1,10 +1,10 @@
 /* vigil-param-json.c: a Bind parameter as the audit keeps it, written by hand.
  *
  * Runs once per parameter of every Bind, so it writes straight into the array's GString:
- * no printf, no intermediate strings. The escaping is g_strescape()'s to the byte (the
- * audit's content must not change with the writer; tests/test-param-json.c compares the
- * two on every byte value): \b \f \n \r \t \v \\ \" by name, other bytes below 0x20 or
- * from 0x7f up as three octal digits.
+ * no printf, no intermediate strings. JSON's escapes: \" \\ \b \f \n \r \t by name, the
+ * other control characters as \u00XX; everything else, UTF-8 included, as it is.
+ * (Before, the escapes were g_strescape()'s: octal for every byte from 0x7f up, which no
+ * JSON parser reads, so a parameter with an accent made the whole array unreadable.)
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -12,17 +12,18 @@
 
 #include "vigil-param-json.h"
 
-#define ESCAPED_MAX 4   /* bytes one input byte may become: \ooo */
+#define ESCAPED_MAX 6   /* bytes one input byte may become: \u00XX */
+
+static const char hex_digits[] = "0123456789abcdef";
 
 static char *
-put_octal (char   *out,
-           guint8  c)
+put_unicode_escape (char   *out,
+                    guint8  c)
 {
-  *out++ = '\\';
-  *out++ = (char) ('0' + ((c >> 6) & 07));
-  *out++ = (char) ('0' + ((c >> 3) & 07));
-  *out++ = (char) ('0' + (c & 07));
-  return out;
+  memcpy (out, "\\u00", 4);
+  out[4] = hex_digits[c >> 4];
+  out[5] = hex_digits[c & 0xf];
+  return out + 6;
 }
 
 static char
@@ -35,7 +36,6 @@ named_escape (guint8 c)
     case '\n': return 'n';
     case '\r': return 'r';
     case '\t': return 't';
-    case '\v': return 'v';
     case '\\': return '\\';
     case '"':  return '"';
     default:   return '\0';
@@ -54,8 +54,8 @@ put_escaped (char   *out,
       *out++ = name;
       return out;
     }
-  if (c < ' ' || c >= 0177)
-    return put_octal (out, c);
+  if (c < ' ')
+    return put_unicode_escape (out, c);
   *out++ = (char) c;
   return out;
 }
@@ -81,7 +81,6 @@ append_hex (GString      *json,
             const guint8 *value,
             gsize         len)
 {
-  static const char digits[] = "0123456789abcdef";
   gsize at = json->len;
   char *out;
 
@@ -89,8 +88,8 @@ append_hex (GString      *json,
   out = json->str + at;
   for (gsize i = 0; i < len; i++)
     {
-      *out++ = digits[value[i] >> 4];
-      *out++ = digits[value[i] & 0xf];
+      *out++ = hex_digits[value[i] >> 4];
+      *out++ = hex_digits[value[i] & 0xf];
     }
 }
 
@@ -134,8 +133,8 @@ vigil_param_json_append (GString      *json,
   g_string_append_c (json, '"');
   if (binary)
     {
-      /* "\\x" escaped, then hex digits, which need no escaping. */
-      g_string_append (json, "\\\\\\\\x");
+      /* \x (its backslash escaped), then hex digits, which need no escaping. */
+      g_string_append (json, "\\\\x");
       append_hex (json, value, MIN (shown, VIGIL_PARAM_TEXT_LIMIT / 2));
     }
   else

@@ -1,44 +1,41 @@
 /* test-param-json.c: Bind parameters as the audit keeps them.
  *
- * The writer replaced g_string_append_printf + g_strescape + g_utf8_make_valid; the audit
- * must read exactly as before, so every case is also checked against that way of writing
- * it (reference_append below).
+ * Whatever the bytes, what the writer produces must parse as JSON and give back the value
+ * the audit means to keep: the text made valid UTF-8, or a binary value as \x and hex, cut
+ * at the limit with "..." (expected_value below). Every case goes through json-glib.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <string.h>
 
+#include <json-glib/json-glib.h>
+
 #include "vigil-param-json.h"
 
-/* The writer as it was, for non-empty values (an empty text value made it print
- * "(null)" after two criticals: see /param-json/text/empty). */
-static void
-reference_append (GString      *json,
-                  const guint8 *value,
-                  gint32        len,
-                  gboolean      binary)
+/* What a JSON parser must read back for a non-NULL VALUE. */
+static char *
+expected_value (const guint8 *value,
+                gint32        len,
+                gboolean      binary)
 {
   gsize shown = MIN ((gsize) len, VIGIL_PARAM_TEXT_LIMIT);
-  g_autofree char *text = NULL;
-  g_autofree char *escaped = NULL;
+  GString *want = g_string_new (NULL);
 
-  if (len < 0)
-    {
-      g_string_append (json, "null");
-      return;
-    }
   if (binary)
     {
-      GString *hex = g_string_new ("\\\\x");
-
+      g_string_append (want, "\\x");
       for (gsize i = 0; i < MIN (shown, VIGIL_PARAM_TEXT_LIMIT / 2); i++)
-        g_string_append_printf (hex, "%02x", value[i]);
-      text = g_string_free (hex, FALSE);
+        g_string_append_printf (want, "%02x", value[i]);
     }
-  else
-    text = g_utf8_make_valid ((const char *) value, shown);
-  escaped = g_strescape (text, NULL);
-  g_string_append_printf (json, "\"%s%s\"", escaped, shown < (gsize) len ? "..." : "");
+  else if (shown > 0)
+    {
+      g_autofree char *valid = g_utf8_make_valid ((const char *) value, (gssize) shown);
+
+      g_string_append (want, valid);
+    }
+  if (shown < (gsize) len)
+    g_string_append (want, "...");
+  return g_string_free (want, FALSE);
 }
 
 static char *
@@ -53,19 +50,27 @@ written (const guint8 *value,
   return g_string_free (json, FALSE);
 }
 
+/* The written array parses, and its one element is the expected value. */
 static void
-assert_as_before (const guint8 *value,
-                  gint32        len,
-                  gboolean      binary)
+assert_round_trip (const guint8 *value,
+                   gint32        len,
+                   gboolean      binary)
 {
   g_autofree char *got = written (value, len, binary);
-  GString *want = g_string_new ("[");
-  g_autofree char *expected = NULL;
+  g_autofree char *expected = expected_value (value, len, binary);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonNode *root;
+  JsonArray *array;
 
-  reference_append (want, value, len, binary);
-  g_string_append_c (want, ']');
-  expected = g_string_free (want, FALSE);
-  g_assert_cmpstr (got, ==, expected);
+  g_assert_true (g_utf8_validate (got, -1, NULL));
+  json_parser_load_from_data (parser, got, -1, &error);
+  g_assert_no_error (error);
+  root = json_parser_get_root (parser);
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (root));
+  array = json_node_get_array (root);
+  g_assert_cmpuint (json_array_get_length (array), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (array, 0), ==, expected);
 }
 
 static void
@@ -91,10 +96,10 @@ test_text_plain (void)
 {
   assert_written ("bob@example.com", FALSE, "[\"bob@example.com\"]");
   assert_written ("say \"hi\"\\now", FALSE, "[\"say \\\"hi\\\"\\\\now\"]");
-  assert_written ("a\tb\nc\rd\be\ff\vg", FALSE, "[\"a\\tb\\nc\\rd\\be\\ff\\vg\"]");
-  assert_written ("\001\037\177", FALSE, "[\"\\001\\037\\177\"]");
-  /* é is valid UTF-8: kept, and escaped byte by byte as g_strescape does. */
-  assert_written ("caf\xc3\xa9", FALSE, "[\"caf\\303\\251\"]");
+  assert_written ("a\tb\nc\rd\be\ff\vg", FALSE, "[\"a\\tb\\nc\\rd\\be\\ff\\u000bg\"]");
+  assert_written ("\001\037\177", FALSE, "[\"\\u0001\\u001f\177\"]");
+  /* é is valid UTF-8: kept as it is. */
+  assert_written ("caf\xc3\xa9", FALSE, "[\"caf\xc3\xa9\"]");
 }
 
 static void
@@ -105,7 +110,7 @@ test_text_empty (void)
   g_assert_cmpstr (got, ==, "[\"\"]");
 }
 
-/* Every byte value alone, and after a valid prefix, as the old writer wrote it. */
+/* Every byte value alone, and after a valid prefix. */
 static void
 test_text_every_byte (void)
 {
@@ -114,8 +119,8 @@ test_text_every_byte (void)
       guint8 one = (guint8) c;
       guint8 two[3] = { 'a', (guint8) c, 'z' };
 
-      assert_as_before (&one, 1, FALSE);
-      assert_as_before (two, sizeof two, FALSE);
+      assert_round_trip (&one, 1, FALSE);
+      assert_round_trip (two, sizeof two, FALSE);
     }
 }
 
@@ -129,7 +134,7 @@ test_text_invalid_utf8 (void)
   static const gint32 lens[] = { 1, 2, 2, 2, 3, 4, 2, 8, 3 };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    assert_as_before ((const guint8 *) cases[i], lens[i], FALSE);
+    assert_round_trip ((const guint8 *) cases[i], lens[i], FALSE);
 }
 
 /* Cut at the limit, inside a multibyte character too, with "..." after. */
@@ -146,9 +151,9 @@ test_text_limit (void)
           if (i + 1 < len)
             value[i + 1] = 0xa9;
         }
-      assert_as_before (value, len, FALSE);
+      assert_round_trip (value, len, FALSE);
       memset (value, 'x', len);
-      assert_as_before (value, len, FALSE);
+      assert_round_trip (value, len, FALSE);
     }
 }
 
@@ -167,8 +172,8 @@ test_text_random (void)
       for (gint32 i = 0; i < len; i++)
         value[i] = any ? (guint8) g_rand_int_range (rand, 0, 256)
                        : (guint8) g_rand_int_range (rand, ' ', 0x7f);
-      assert_as_before (value, len, FALSE);
-      assert_as_before (value, len, TRUE);
+      assert_round_trip (value, len, FALSE);
+      assert_round_trip (value, len, TRUE);
     }
   g_rand_free (rand);
 }
@@ -180,14 +185,14 @@ test_binary (void)
   g_autofree char *got = written (bytes, sizeof bytes, TRUE);
   g_autofree char *empty = written (NULL, 0, TRUE);
 
-  g_assert_cmpstr (got, ==, "[\"\\\\\\\\x0001abff\"]");
-  g_assert_cmpstr (empty, ==, "[\"\\\\\\\\x\"]");
+  g_assert_cmpstr (got, ==, "[\"\\\\x0001abff\"]");
+  g_assert_cmpstr (empty, ==, "[\"\\\\x\"]");
   for (gint32 len = VIGIL_PARAM_TEXT_LIMIT / 2 - 1; len <= VIGIL_PARAM_TEXT_LIMIT + 1;
        len += VIGIL_PARAM_TEXT_LIMIT / 2)
     {
       g_autofree guint8 *value = g_malloc0 (len);
 
-      assert_as_before (value, len, TRUE);
+      assert_round_trip (value, len, TRUE);
     }
 }
 

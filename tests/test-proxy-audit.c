@@ -293,7 +293,8 @@ test_extended_prepared (void)
   PQclear (res);
   for (int i = 0; i < 5; i++)
     {
-      g_autofree char *v = g_strdup_printf ("v%d", i);
+      /* Quotes, a control character and an accent: the parameters stay a JSON array. */
+      g_autofree char *v = g_strdup_printf ("v%d \"caf\xc3\xa9\"\n", i);
 
       res = PQexecPrepared (conn, "aud_prep", 1, (const char *[]) { v }, NULL, NULL, 0);
       g_assert_cmpint (PQresultStatus (res), ==, PGRES_TUPLES_OK);
@@ -304,7 +305,7 @@ test_extended_prepared (void)
   for (guint i = 0; i < recs->len; i++)
     {
       JsonNode *params = json_object_get_member (recs->pdata[i], "params");
-      g_autofree char *v = g_strdup_printf ("v%u", i);
+      g_autofree char *v = g_strdup_printf ("v%u \"caf\xc3\xa9\"\n", i);
 
       assert_record (recs->pdata[i], "extended", getpid (), exe);
       g_assert_true (params != NULL && JSON_NODE_HOLDS_ARRAY (params));
