@@ -92,7 +92,6 @@ static const KeyPrefix key_prefixes[] = {
 };
 
 #define SLACK_HOOK "https://hooks.slack.com/"
-#define KEY_FIRST_CHARS "ASghxsrpyv"  /* the first bytes of the prefixes above */
 
 /* Keywords whose value is a secret; matched as the tail of an identifier (db_password). */
 static const struct {
@@ -175,6 +174,13 @@ static inline gboolean
 is_local (guchar c)
 {
   return is_alnum (c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+}
+
+/* g_ascii_tolower, inlined: it runs for every identifier a value holds. */
+static inline guchar
+ascii_lower (guchar c)
+{
+  return is_upper (c) ? (guchar) (c - 'A' + 'a') : c;
 }
 
 static inline gboolean
@@ -490,9 +496,13 @@ number_start (const Scan *sc,
   if (p == '+' || p == '$')
     return FALSE;
   /* Not the inner group of a dashed or dotted number (a date, an ISBN, an address). */
-  if (strchr ("-./,:", p) != NULL && i >= 2 && is_digit (sc->text[i - 2]))
-    return FALSE;
-  return TRUE;
+  switch (p)
+    {
+    case '-': case '.': case '/': case ',': case ':':
+      return !(i >= 2 && is_digit (sc->text[i - 2]));
+    default:
+      return TRUE;
+    }
 }
 
 static gboolean
@@ -725,18 +735,41 @@ letters_and_digits (const Scan *sc,
   return letter && digit;
 }
 
+/* Which of key_prefixes start with each byte (bit k: key_prefixes[k]); SendGrid's and
+ * Slack's first bytes too, with no bit of their own (KEY_OTHER). Built once. */
+#define KEY_OTHER (G_GUINT64_CONSTANT (1) << 63)
+G_STATIC_ASSERT (G_N_ELEMENTS (key_prefixes) < 63);
+
+static const guint64 *
+keys_by_first_byte (void)
+{
+  static guint64 masks[256];
+  static gsize ready;
+
+  if (g_once_init_enter (&ready))
+    {
+      for (gsize k = 0; k < G_N_ELEMENTS (key_prefixes); k++)
+        masks[(guchar) key_prefixes[k].prefix[0]] |= G_GUINT64_CONSTANT (1) << k;
+      masks['S'] |= KEY_OTHER;
+      masks[(guchar) SLACK_HOOK[0]] |= KEY_OTHER;
+      g_once_init_leave (&ready, 1);
+    }
+  return masks;
+}
+
 static const KeyPrefix *
 key_prefix_at (const Scan *sc,
                gsize       i,
                gsize      *out_end)
 {
-  for (gsize k = 0; k < G_N_ELEMENTS (key_prefixes); k++)
+  guint64 candidates = keys_by_first_byte ()[sc->text[i]] & ~KEY_OTHER;
+
+  for (; candidates != 0; candidates &= candidates - 1)
     {
-      const KeyPrefix *p = &key_prefixes[k];
+      const KeyPrefix *p = &key_prefixes[__builtin_ctzll (candidates)];
       gsize body = i + p->prefix_len, j = body;
 
-      if (sc->text[i] != (guchar) p->prefix[0] || sc->len - i < p->prefix_len ||
-          memcmp (sc->text + i, p->prefix, p->prefix_len) != 0)
+      if (sc->len - i < p->prefix_len || memcmp (sc->text + i, p->prefix, p->prefix_len) != 0)
         continue;
       while (j < sc->len && j - body <= p->max && in_body (p->body, sc->text[j]))
         j++;
@@ -788,7 +821,8 @@ try_cloud_key (Scan       *sc,
 {
   gsize end = 0;
 
-  if (strchr (KEY_FIRST_CHARS, sc->text[i]) == NULL)
+  /* Most words start with no key's first byte, and stop here. */
+  if (keys_by_first_byte ()[sc->text[i]] == 0)
     return FALSE;
   if (key_prefix_at (sc, i, &end) == NULL)
     end = sc->text[i] == 'S' ? sendgrid_end (sc, i)
@@ -885,6 +919,8 @@ try_uri (Scan       *sc,
 {
   gsize j = i, auth, at_sign = G_MAXSIZE, colon = G_MAXSIZE;
 
+  if (!sc->has_at)
+    return FALSE;  /* user:password@host has one */
   while (j < sc->len && j - i < MAX_SCHEME_LEN &&
          (is_alnum (sc->text[j]) || sc->text[j] == '+' || sc->text[j] == '.' || sc->text[j] == '-'))
     j++;
@@ -910,7 +946,7 @@ keyword_tail (const Scan *sc,
               gsize       i,
               gsize       end)
 {
-  guchar last = g_ascii_tolower (sc->text[end - 1]);
+  guchar last = ascii_lower (sc->text[end - 1]);
 
   /* Every keyword ends in d, n, y or t: most identifiers stop here. */
   if (last != 'd' && last != 'n' && last != 'y' && last != 't')
@@ -919,7 +955,7 @@ keyword_tail (const Scan *sc,
     {
       gsize n = secret_keywords[k].len;
 
-      if (end - i < n || g_ascii_tolower (sc->text[end - 1]) != secret_keywords[k].word[n - 1] ||
+      if (end - i < n || last != (guchar) secret_keywords[k].word[n - 1] ||
           g_ascii_strncasecmp ((const char *) sc->text + end - n, secret_keywords[k].word, n) != 0)
         continue;
       if (end - n == i || strchr ("_-.", sc->text[end - n - 1]) != NULL)
@@ -1211,6 +1247,10 @@ vigil_detect_iter_init (VigilDetectIter  *iter,
   iter->text = (const guchar *) text;
   iter->len = len;
   iter->enabled = detectors;
+  /* Most values hold no '@': no email, no URI with a password, and no need to look. */
+  iter->has_at = len > 0 && memchr (text, '@', len) != NULL;
+  if (!iter->has_at)
+    iter->email_done = len;
 }
 
 gboolean

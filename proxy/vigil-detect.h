@@ -55,6 +55,7 @@ typedef struct {
   gsize             pos;
   gsize             last_end;      /* where the last match ended */
   VigilDetectorSet  enabled;
+  gboolean          has_at;        /* the text holds an '@' somewhere */
   gsize             email_done;    /* starts before these offsets were already ruled out */
   gsize             keyword_done;
   gsize             entropy_done;
