@@ -107,25 +107,15 @@ mib () { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
 
 # rss_idle -> RSS_BEFORE and RSS_IDLE (KiB): Vigil alone, then holding BENCH_IDLE sessions.
 rss_idle () {
-  local clients=$BUILDDIR/bench/idle-clients pid
-  [ -x "$clients" ] || die "$clients is missing: build first"
   sleep 1
   RSS_BEFORE=$(vm_kib "$VIGIL_PID" VmRSS)
   log "$BENCH_IDLE idle connections through Vigil"
-  PGPASSWORD=$VIGIL_TOKEN "$clients" "$BENCH_IDLE" \
-    "host=127.0.0.1 port=$VIGIL_PORT user=$VIGIL_IDENTITY dbname=bench" \
-    >"$TMP/idle-clients.out" 2>"$TMP/idle-clients.log" &
-  pid=$!
-  bench_track_pid "$pid"
-  until grep -q '^ready' "$TMP/idle-clients.out"; do
-    kill -0 "$pid" 2>/dev/null || die "idle-clients failed (see $TMP/idle-clients.log)"
-    sleep 0.2
-  done
+  start_idle_clients "$BENCH_IDLE" \
+    "host=127.0.0.1 port=$VIGIL_PORT user=$VIGIL_IDENTITY dbname=bench" "$VIGIL_TOKEN" \
+    idle-clients
   sleep 1
   RSS_IDLE=$(vm_kib "$VIGIL_PID" VmRSS)
-  kill "$pid"
-  wait "$pid" || die "idle-clients failed (see $TMP/idle-clients.log)"
-  bench_untrack_pid "$pid"
+  stop_idle_clients idle-clients
 }
 
 # rss_stream -> RSS_START, RSS_PEAK (KiB) and STREAM_SECONDS: one client copies BENCH_STREAM_MB

@@ -158,6 +158,28 @@ start_vigil () {
   die "vigilctl serve never said it was ready (see $TMP/vigil.log)"
 }
 
+# start_idle_clients N CONNINFO PASSWORD NAME: bench/idle-clients holding N idle sessions
+# (output in TMP/NAME.out and .log), tracked; IDLE_PID once all are open.
+start_idle_clients () {
+  local clients=$BUILDDIR/bench/idle-clients
+  [ -x "$clients" ] || die "$clients is missing: build first"
+  : >"$TMP/$4.out"
+  PGPASSWORD=$3 "$clients" "$1" "$2" >"$TMP/$4.out" 2>"$TMP/$4.log" &
+  IDLE_PID=$!
+  bench_track_pid "$IDLE_PID"
+  until grep -q '^ready' "$TMP/$4.out"; do
+    kill -0 "$IDLE_PID" 2>/dev/null || die "idle-clients failed (see $TMP/$4.log)"
+    sleep 0.2
+  done
+}
+
+# stop_idle_clients NAME: closes what start_idle_clients NAME opened.
+stop_idle_clients () {
+  kill "$IDLE_PID"
+  wait "$IDLE_PID" || die "idle-clients failed (see $TMP/$1.log)"
+  bench_untrack_pid "$IDLE_PID"
+}
+
 # median: the median of the numbers on stdin, one a line ("-" when there are none).
 median () {
   sort -g | awk '{ v[n++] = $1 } END {

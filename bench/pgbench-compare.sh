@@ -93,27 +93,16 @@ record_cpu () {
     'BEGIN { if (n > 0) printf "%s %.1f\n", k, d * 1e6 / hz / n }' >>"$TMP/cpu.txt"
 }
 
-# hold_sessions TARGET: BENCH_HELD idle sessions open on TARGET (HELD_PID holds them) until
-# release_sessions. Agents keep connections open; a proxy must not slow down for them.
+# hold_sessions TARGET: BENCH_HELD idle sessions open on TARGET until release_sessions.
+# Agents keep connections open; a proxy must not slow down for them.
 hold_sessions () {
   local port user password
   read -r port user password <<<"$(target_conn "$1")"
-  : >"$TMP/held.out"
-  PGPASSWORD=$password "$BUILDDIR/bench/idle-clients" "$BENCH_HELD" \
-    "host=127.0.0.1 port=$port user=$user dbname=bench" >"$TMP/held.out" 2>"$TMP/held.log" &
-  HELD_PID=$!
-  bench_track_pid "$HELD_PID"
-  until grep -q '^ready' "$TMP/held.out"; do
-    kill -0 "$HELD_PID" 2>/dev/null || die "idle-clients failed on $1 (see $TMP/held.log)"
-    sleep 0.2
-  done
+  start_idle_clients "$BENCH_HELD" "host=127.0.0.1 port=$port user=$user dbname=bench" \
+    "$password" held
 }
 
-release_sessions () {
-  kill "$HELD_PID"
-  wait "$HELD_PID" || die "idle-clients failed (see $TMP/held.log)"
-  bench_untrack_pid "$HELD_PID"
-}
+release_sessions () { stop_idle_clients held; }
 
 # run_one ROUND MODE CLIENTS TARGET: one pgbench run; TPS into tps.txt, latencies (us) kept,
 # and the proxy's CPU per transaction into cpu.txt. CLIENTS "8h": 8 clients while
@@ -232,7 +221,6 @@ main () {
   start_pgbouncer
   [ "$VIGIL_SKIP" = 1 ] || start_vigil benchagent agent
 
-  [ -x "$BUILDDIR/bench/idle-clients" ] || die "$BUILDDIR/bench/idle-clients is missing: build first"
   n=${#targets[@]}
   for round in $(seq 1 "$BENCH_ROUNDS"); do
     for row in "${ROWS[@]}"; do
