@@ -404,6 +404,56 @@ test_mask_false (void)
   vigil_test_proxy_stop (proxy);
 }
 
+/* A session reuses the column plan of a RowDescription it saw before. A table renamed
+ * (through Vigil, by another session) leaves the RowDescription byte for byte the same,
+ * so the plan must follow the catalog's names, not the bytes. */
+static void
+test_plan_follows_rename (void)
+{
+  static const char policy[] =
+    "{\"version\": 1, \"default_action\": \"allow\", \"rules\": [],"
+    " \"masking\": [{\"name\": \"vault\", \"match\": {\"kind\": \"agent\"},"
+    "   \"columns\": [\"vault.code\"], \"strategy\": \"redact\"}]}";
+  VigilTestProxyOptions opts = { .policy_json = policy };
+  VigilTestPg *pg = vigil_test_env_pg ();
+  g_autoptr(GError) error = NULL;
+  VigilTestProxy *proxy;
+  PGconn *reader, *admin;
+  const char *token;
+
+  if (pg == NULL || vigil_test_env_proxy () == NULL)
+    return;
+  proxy = vigil_test_proxy_start (pg, &opts, &error);
+  g_assert_no_error (error);
+  token = vigil_test_proxy_get_token (proxy);
+  admin = connect_as (proxy, VIGIL_TEST_PROXY_IDENTITY, token);
+  reader = connect_as (proxy, VIGIL_TEST_PROXY_IDENTITY, token);
+  vigil_test_exec_ok (admin, "create table vault (id int, code text);"
+                             "insert into vault values (1, 'plain-value-123')");
+  for (int i = 0; i < 2; i++)
+    {
+      g_autofree char *code = vigil_test_query_value (reader, "select code from vault");
+
+      g_assert_cmpstr (code, ==, "[redacted]");
+    }
+  vigil_test_exec_ok (admin, "alter table vault rename to open_box");
+  {
+    g_autofree char *code = vigil_test_query_value (reader, "select code from open_box");
+
+    g_assert_cmpstr (code, ==, "plain-value-123");
+  }
+  vigil_test_exec_ok (admin, "alter table open_box rename to vault");
+  {
+    g_autofree char *code = vigil_test_query_value (reader, "select code from vault");
+
+    g_assert_cmpstr (code, ==, "[redacted]");
+  }
+  vigil_test_exec_ok (admin, "drop table vault");
+  PQfinish (reader);
+  PQfinish (admin);
+  vigil_test_proxy_stop (proxy);
+}
+
 static char *
 audit_json (VigilTestProxy *proxy)
 {
@@ -486,6 +536,7 @@ main (int    argc,
   g_test_add_func ("/proxy/mask/notification", test_notification);
   g_test_add_func ("/proxy/mask/human", test_human_sees_clear);
   g_test_add_func ("/proxy/mask/mask-false", test_mask_false);
+  g_test_add_func ("/proxy/mask/plan-follows-rename", test_plan_follows_rename);
   g_test_add_func ("/proxy/mask/audit", test_audit);
 
   ret = g_test_run ();
