@@ -246,19 +246,32 @@ whole_value (SessionMask      *mask,
   return TRUE;
 }
 
+/* The statement a RowDescription describes, by the key its plan is kept under: the one a
+ * Describe named, or CURRENT's. Only the extended protocol executes without a Describe; a
+ * simple query's text often differs by its literals every time, and would churn the
+ * table for nothing. */
+static const char *
+described_key (SessionMask     *mask,
+               SessionInFlight *current)
+{
+  if (mask->describing != NULL)
+    return mask->describing;
+  if (current == NULL || current->record == NULL || current->record->statement == NULL ||
+      g_strcmp0 (current->record->protocol, "extended") != 0)
+    return NULL;
+  return current->record->statement;
+}
+
 static void
 store_described (SessionMask     *mask,
                  SessionInFlight *current)
 {
+  const char *key = described_key (mask, current);
   GArray *copy;
 
-  if (current == NULL || current->record == NULL || current->record->statement == NULL)
+  if (key == NULL)
     return;
-  /* Only the extended protocol executes without a Describe; a simple query's text often
-   * differs by its literals every time, and would churn the table for nothing. */
-  if (g_strcmp0 (current->record->protocol, "extended") != 0)
-    return;
-  copy = g_hash_table_lookup (mask->described, current->record->statement);
+  copy = g_hash_table_lookup (mask->described, key);
   if (copy != NULL && copy->len == mask->plan->len &&
       memcmp (copy->data, mask->plan->data, mask->plan->len * sizeof (ColumnPlan)) == 0)
     return;
@@ -266,7 +279,27 @@ store_described (SessionMask     *mask,
     g_hash_table_remove_all (mask->described);
   copy = g_array_sized_new (FALSE, FALSE, sizeof (ColumnPlan), mask->plan->len);
   g_array_append_vals (copy, mask->plan->data, mask->plan->len);
-  g_hash_table_replace (mask->described, g_strdup (current->record->statement), copy);
+  g_hash_table_replace (mask->described, g_strdup (key), copy);
+}
+
+void
+_vigil_session_mask_set_describing (SessionMask *mask,
+                                    const char  *statement)
+{
+  g_free (mask->describing);
+  mask->describing = g_strdup (statement);
+}
+
+/* A statement's description is kept for its Executes; it comes with no rows of its own
+ * (an Execute in the same batch may be another statement's: it finds its plan by key). */
+static MaskAction
+described (SessionMask     *mask,
+           SessionInFlight *current)
+{
+  store_described (mask, current);
+  if (mask->describing != NULL)
+    mask->state = PLAN_NONE;
+  return MASK_PASS;
 }
 
 static gboolean
@@ -424,8 +457,7 @@ handle_row_description (SessionMask     *mask,
   if (reuse_last_plan (mask, msg, len))
     {
       mask->lookup_done = FALSE;
-      store_described (mask, current);
-      return MASK_PASS;
+      return described (mask, current);
     }
   generation = catalog_generation (mask);
   if (mask->column_rules->len > 0 && (catalog = _vigil_session_mask_catalog (mask)) != NULL)
@@ -451,8 +483,7 @@ handle_row_description (SessionMask     *mask,
   build_plan (mask, msg, len);
   if (names_known)
     remember_plan (mask, msg, len, generation);
-  store_described (mask, current);
-  return MASK_PASS;
+  return described (mask, current);
 }
 
 /* A DataRow without a RowDescription in this result. */
@@ -937,6 +968,7 @@ _vigil_session_mask_free (SessionMask *mask)
   g_array_unref (mask->last_plan);
   g_array_unref (mask->oids);
   g_hash_table_unref (mask->described);
+  g_free (mask->describing);
   g_string_free (mask->value, TRUE);
   g_string_free (mask->value2, TRUE);
   g_free (mask);

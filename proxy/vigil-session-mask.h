@@ -75,6 +75,7 @@ struct _SessionMask
   PlanState     state;
   GArray       *plan;           /* ColumnPlan */
   GHashTable   *described;      /* statement text -> GArray of ColumnPlan (no RowDescription) */
+  char         *describing;     /* see _vigil_session_mask_set_describing */
   guint         rules_serial;   /* bumped each time the rules are worked out again */
 
   /* the last RowDescription whose plan was built with every name known, and that plan:

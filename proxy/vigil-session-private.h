@@ -78,6 +78,15 @@ typedef struct
   char            *params;  /* JSON array, or NULL */
 } SessionPortal;
 
+/* A Describe the server has yet to answer with RowDescription or NoData: of a prepared
+ * statement (a reference, not a copy: a client may describe one large statement many
+ * times), or of a portal (PREPARED NULL: its plan is its Execute's). */
+typedef struct
+{
+  guint64          sync_seq;
+  SessionPrepared *prepared;
+} SessionDescribe;
+
 /* A statement sent upstream whose result has not come back yet, in server order. Its
  * record is AUDIT, whose strings are partly borrowed (static, interned, or the session's
  * own user and database, freed after the statements): never vigil_audit_record_free it. */
@@ -153,6 +162,7 @@ struct _VigilSession
   GHashTable        *portals;         /* name -> SessionPortal */
   GQueue             inflight;        /* SessionInFlight, in the order the server answers */
   GQueue             finished;        /* SessionInFlight answered, outcome not yet recorded */
+  GQueue             describing;      /* SessionDescribe, in the order the server answers */
   guint64            syncs_sent;      /* Query, Sync and FunctionCall messages forwarded */
   guint64            syncs_answered;  /* ReadyForQuery messages seen */
   gboolean           audit_failed;    /* the audit refused a record: nothing more runs */
@@ -196,7 +206,13 @@ MessageResult _vigil_session_handle_client_message (VigilSession *self,
                                                     gsize         len);
 
 /* vigil-session-mask.c: what leaves the proxy is masked by policy. */
+void         _vigil_session_describe_free   (SessionDescribe *d);
+const char  *_vigil_session_describe_key    (SessionDescribe *d);
 SessionMask *_vigil_session_mask_new        (VigilSession *self);
+/* The next RowDescription answers a Describe of the prepared statement STATEMENT (its
+ * audit text; NULL: not a statement's): its plan is kept for it, and applies to no rows. */
+void         _vigil_session_mask_set_describing (SessionMask *mask,
+                                                 const char  *statement);
 void         _vigil_session_mask_free       (SessionMask  *mask);
 /* Any server message after login; CURRENT is the statement it belongs to, or NULL.
  * Counts what it masks into CURRENT->record->masked. */

@@ -102,6 +102,22 @@ _vigil_session_init_statements (VigilSession *self)
                                               (GDestroyNotify) g_ptr_array_unref);
   g_queue_init (&self->inflight);
   g_queue_init (&self->finished);
+  g_queue_init (&self->describing);
+}
+
+void
+_vigil_session_describe_free (SessionDescribe *d)
+{
+  g_clear_pointer (&d->prepared, prepared_unref);
+  g_free (d);
+}
+
+/* The key D's column plan is kept under: its statement's audit text, as Execute records
+ * it; NULL for a portal. */
+const char *
+_vigil_session_describe_key (SessionDescribe *d)
+{
+  return d->prepared != NULL ? d->prepared->audit_text : NULL;
 }
 
 void
@@ -115,6 +131,7 @@ _vigil_session_clear_statements (VigilSession *self)
   g_clear_pointer (&self->sql_prepared, g_hash_table_unref);
   while ((link = g_queue_pop_head_link (&self->inflight)) != NULL)
     _vigil_session_inflight_free (link->data);
+  g_queue_clear_full (&self->describing, (GDestroyNotify) _vigil_session_describe_free);
   _vigil_session_record_finished (self);
 }
 
@@ -821,6 +838,36 @@ note_sync_point (VigilSession *self,
     }
 }
 
+/* The server answers each Describe with RowDescription or NoData, in order: remember what
+ * each one described, so that a prepared statement's columns are known when it is later
+ * executed with no Describe (drivers that prepare once do that). */
+static MessageResult
+handle_describe (VigilSession *self,
+                 const guint8 *msg,
+                 gsize         len)
+{
+  VigilWireReader r;
+  SessionDescribe *d = g_new0 (SessionDescribe, 1);
+  SessionPrepared *prepared = NULL;
+  const char *name;
+  guint8 kind;
+  guint masked = 0;
+
+  vigil_wire_reader_init (&r, msg + VIGIL_WIRE_HEADER_SIZE, len - VIGIL_WIRE_HEADER_SIZE);
+  /* A malformed one is the server's to refuse; it describes nothing. */
+  if (vigil_wire_read_byte (&r, &kind) && vigil_wire_read_string (&r, &name) && kind == 'S')
+    prepared = g_hash_table_lookup (self->prepared, name);
+  if (prepared != NULL)
+    {
+      prepared_audit_text (self, prepared, &masked);
+      d->prepared = prepared_ref (prepared);
+    }
+  d->sync_seq = self->syncs_sent;
+  g_queue_push_tail (&self->describing, d);
+  forward (self, msg, len);
+  return MSG_CONSUMED;
+}
+
 MessageResult
 _vigil_session_handle_client_message (VigilSession *self,
                                       const guint8 *msg,
@@ -839,6 +886,8 @@ _vigil_session_handle_client_message (VigilSession *self,
       return handle_execute (self, msg, len);
     case VIGIL_FE_CLOSE:
       return handle_close (self, msg, len);
+    case VIGIL_FE_DESCRIBE:
+      return handle_describe (self, msg, len);
     case VIGIL_FE_FUNCTION_CALL:
       return handle_function_call (self, msg, len);
     case VIGIL_FE_SYNC:

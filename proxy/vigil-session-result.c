@@ -96,7 +96,25 @@ finish (VigilSession    *self,
   g_queue_push_tail_link (&self->finished, &f->link);
 }
 
-/* ReadyForQuery: whatever this sync point still had in flight did not run. */
+/* The Describe the server answers now, if its answer is the next message of this sync
+ * point that can be one. */
+static SessionDescribe *
+current_describe (VigilSession *self)
+{
+  SessionDescribe *d = g_queue_peek_head (&self->describing);
+
+  return d != NULL && d->sync_seq == self->syncs_answered ? d : NULL;
+}
+
+static void
+describe_answered (VigilSession *self)
+{
+  if (current_describe (self) != NULL)
+    _vigil_session_describe_free (g_queue_pop_head (&self->describing));
+}
+
+/* ReadyForQuery: whatever this sync point still had in flight did not run, and its
+ * Describes after an error went unanswered. */
 static void
 finish_sync_point (VigilSession *self)
 {
@@ -104,6 +122,8 @@ finish_sync_point (VigilSession *self)
 
   while ((f = current (self)) != NULL)
     finish (self, f, -1, NULL, "not run: an earlier statement failed");
+  while (current_describe (self) != NULL)
+    describe_answered (self);
   self->syncs_answered++;
 }
 
@@ -186,10 +206,19 @@ _vigil_session_handle_server_message (VigilSession *self,
                                       gsize         len)
 {
   SessionInFlight *f = current (self);
+  gboolean describes = msg[0] == VIGIL_BE_ROW_DESCRIPTION || msg[0] == VIGIL_BE_NO_DATA;
+  SessionDescribe *d = describes ? current_describe (self) : NULL;
 
   /* Mask first: a message that waits for its column plan must not be counted twice. */
+  if (d != NULL)
+    _vigil_session_mask_set_describing (self->mask, _vigil_session_describe_key (d));
   if (msg[0] != VIGIL_BE_ERROR && !emit_masked (self, f, msg, len))
     return FALSE;
+  if (d != NULL)
+    {
+      _vigil_session_mask_set_describing (self->mask, NULL);
+      describe_answered (self);
+    }
   switch (msg[0])
     {
     case VIGIL_BE_DATA_ROW:

@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 
 #include "vigil-test-proxy.h"
+#include "vigil-test-wire.h"
 #include "vigil-wire.h"
 
 #define BOB_EMAIL   "bob@example.com"
@@ -404,6 +405,138 @@ test_mask_false (void)
   vigil_test_proxy_stop (proxy);
 }
 
+/* The first column of the DataRow among MESSAGES, as text. */
+static char *
+data_row_value (GPtrArray *messages)
+{
+  for (guint i = 0; i < messages->len; i++)
+    {
+      gsize len;
+      const guint8 *p = g_bytes_get_data (messages->pdata[i], &len);
+      gint32 value_len;
+
+      if (p[0] != 'D')
+        continue;
+      g_assert_cmpuint (len, >=, 11);
+      value_len = (gint32) vigil_wire_get_uint32 (p + 7);
+      g_assert_cmpint (value_len, >=, 0);
+      g_assert_cmpuint (len, >=, 11 + (gsize) value_len);
+      return g_strndup ((const char *) p + 11, (gsize) value_len);
+    }
+  g_error ("no DataRow in the answer");
+}
+
+static gboolean
+has_message (GPtrArray *messages,
+             guint8     type)
+{
+  for (guint i = 0; i < messages->len; i++)
+    if (((const guint8 *) g_bytes_get_data (messages->pdata[i], NULL))[0] == type)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+add_parse (GByteArray *msg,
+           const char *name,
+           const char *sql)
+{
+  gsize start = vigil_wire_begin (msg, 'P');
+
+  vigil_wire_add_string (msg, name);
+  vigil_wire_add_string (msg, sql);
+  vigil_wire_add_int16 (msg, 0);
+  vigil_wire_end (msg, start);
+}
+
+static void
+add_describe_statement (GByteArray *msg,
+                        const char *name)
+{
+  gsize start = vigil_wire_begin (msg, 'D');
+
+  vigil_wire_add_byte (msg, 'S');
+  vigil_wire_add_string (msg, name);
+  vigil_wire_end (msg, start);
+}
+
+/* Bind of NAME to the unnamed portal, and its Execute: no Describe. */
+static void
+add_bind_execute (GByteArray *msg,
+                  const char *name)
+{
+  gsize start = vigil_wire_begin (msg, 'B');
+
+  vigil_wire_add_string (msg, "");
+  vigil_wire_add_string (msg, name);
+  vigil_wire_add_int16 (msg, 0);
+  vigil_wire_add_int16 (msg, 0);
+  vigil_wire_add_int16 (msg, 0);
+  vigil_wire_end (msg, start);
+  start = vigil_wire_begin (msg, 'E');
+  vigil_wire_add_string (msg, "");
+  vigil_wire_add_int32 (msg, 0);
+  vigil_wire_end (msg, start);
+}
+
+/* Sends MSG with a Sync; the answer up to ReadyForQuery. */
+static GPtrArray *
+sync_and_read (VigilTestWire *wire,
+               GByteArray    *msg)
+{
+  gsize start = vigil_wire_begin (msg, 'S');
+
+  vigil_wire_end (msg, start);
+  vigil_test_wire_send (wire, msg);
+  return vigil_test_wire_read_until_ready (wire);
+}
+
+/* Drivers that prepare once (pgx, JDBC) describe the statement, then Bind and Execute
+ * it with no Describe: no RowDescription comes with the rows. The ssn column's rule
+ * (partial: the last digits stay) must still apply, from the statement's description. */
+static void
+test_execute_without_describe (void)
+{
+  VigilTestProxy *proxy = vigil_test_env_proxy ();
+  g_autoptr(VigilTestWire) wire = NULL;
+  g_autoptr(GByteArray) msg = g_byte_array_new ();
+  g_autoptr(GPtrArray) described = NULL;
+  g_autofree char *name = NULL;
+
+  if (proxy == NULL)
+    return;
+  wire = vigil_test_wire_login (vigil_test_proxy_get_port (proxy), VIGIL_TEST_PROXY_IDENTITY,
+                                vigil_test_proxy_get_token (proxy), VIGIL_TEST_PG_APP_DB);
+  add_parse (msg, "by_id", "select ssn from customers where id = 1");
+  add_describe_statement (msg, "by_id");
+  described = sync_and_read (wire, msg);
+  g_assert_true (has_message (described, 'T'));
+  for (int round = 0; round < 2; round++)
+    {
+      g_autoptr(GPtrArray) executed = NULL;
+      g_autofree char *ssn = NULL;
+
+      add_bind_execute (msg, "by_id");
+      executed = sync_and_read (wire, msg);
+      g_assert_false (has_message (executed, 'T'));
+      ssn = data_row_value (executed);
+      g_assert_cmpstr (ssn, !=, "123-45-6789");
+      g_assert_true (g_str_has_suffix (ssn, "6789"));
+    }
+
+  /* One batch: the ssn statement described, another statement executed. The description
+   * is the first statement's: the name comes back clear, not masked by the ssn's rule. */
+  add_parse (msg, "name_by_id", "select name from customers where id = 1");
+  add_describe_statement (msg, "by_id");
+  add_bind_execute (msg, "name_by_id");
+  {
+    g_autoptr(GPtrArray) executed = sync_and_read (wire, msg);
+
+    name = data_row_value (executed);
+  }
+  g_assert_cmpstr (name, ==, "Bob Stone");
+}
+
 /* A session reuses the column plan of a RowDescription it saw before. A table renamed
  * (through Vigil, by another session) leaves the RowDescription byte for byte the same,
  * so the plan must follow the catalog's names, not the bytes. */
@@ -537,6 +670,7 @@ main (int    argc,
   g_test_add_func ("/proxy/mask/human", test_human_sees_clear);
   g_test_add_func ("/proxy/mask/mask-false", test_mask_false);
   g_test_add_func ("/proxy/mask/plan-follows-rename", test_plan_follows_rename);
+  g_test_add_func ("/proxy/mask/execute-without-describe", test_execute_without_describe);
   g_test_add_func ("/proxy/mask/audit", test_audit);
 
   ret = g_test_run ();
