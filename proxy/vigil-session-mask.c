@@ -271,6 +271,11 @@ store_described (SessionMask     *mask,
 
   if (key == NULL)
     return;
+  /* Kept for text results only: a plan's columns are read in the formats it was made for,
+   * and a statement's own description always says text. */
+  for (guint i = 0; i < mask->plan->len; i++)
+    if (g_array_index (mask->plan, ColumnPlan, i).binary)
+      return;
   copy = g_hash_table_lookup (mask->described, key);
   if (copy != NULL && copy->len == mask->plan->len &&
       memcmp (copy->data, mask->plan->data, mask->plan->len * sizeof (ColumnPlan)) == 0)
@@ -501,7 +506,7 @@ fallback_plan (SessionMask     *mask,
   if (current != NULL && current->record != NULL && current->record->statement != NULL)
     known = g_hash_table_lookup (mask->described, current->record->statement);
   g_array_set_size (mask->plan, 0);
-  if (known != NULL && known->len == (guint) n_columns)
+  if (known != NULL && known->len == (guint) n_columns && !current->binary_results)
     g_array_append_vals (mask->plan, known->data, known->len);
   else if (mask->n_passes > 0)
     for (gint16 i = 0; i < n_columns; i++)

@@ -75,7 +75,8 @@ typedef struct
 typedef struct
 {
   SessionPrepared *prepared;
-  char            *params;  /* JSON array, or NULL */
+  char            *params;          /* JSON array, or NULL */
+  gboolean         binary_results;  /* the Bind asked for a result column in binary */
 } SessionPortal;
 
 /* A Describe the server has yet to answer with RowDescription or NoData: of a prepared
@@ -101,6 +102,7 @@ typedef struct
   guint64           bytes_at_start;
   gint64            rows_seen;
   gboolean          mask;          /* the deciding rule did not say "mask": false */
+  gboolean          binary_results;/* its Bind asked for a result column in binary */
   char             *poison;        /* nonce of the stand-in a denied statement became */
   char             *deny_sqlstate;
   char             *deny_message;

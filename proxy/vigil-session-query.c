@@ -648,6 +648,25 @@ bind_params_json (VigilWireReader *r,
   return g_string_free (g_steal_pointer (&json), FALSE);
 }
 
+/* Whether the rest of a Bind, its result format codes, asks for any column in binary. A
+ * malformed one is the server's to refuse. */
+static gboolean
+asks_binary_results (VigilWireReader *r)
+{
+  gint16 n, code;
+
+  if (!vigil_wire_read_int16 (r, &n))
+    return FALSE;
+  for (gint16 i = 0; i < n; i++)
+    {
+      if (!vigil_wire_read_int16 (r, &code))
+        return FALSE;
+      if (code != 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static MessageResult
 handle_bind (VigilSession *self,
              const guint8 *msg,
@@ -672,6 +691,7 @@ handle_bind (VigilSession *self,
       p = g_new0 (SessionPortal, 1);
       p->prepared = prepared_ref (prepared);
       p->params = g_steal_pointer (&params);
+      p->binary_results = asks_binary_results (&r);
       g_hash_table_replace (self->portals, g_strdup (portal), p);
     }
   else
@@ -710,6 +730,7 @@ handle_execute (VigilSession *self,
 
       f = new_inflight (self, "extended", g_strdup (shown), masked, st, &allowed);
       record = f->record;
+      f->binary_results = portal->binary_results;
       record->params = _vigil_session_mask_for_audit (self, portal->params, &record->masked);
       if (record->params == NULL)
         record->params = g_strdup (portal->params);

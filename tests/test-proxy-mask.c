@@ -460,10 +460,12 @@ add_describe_statement (GByteArray *msg,
   vigil_wire_end (msg, start);
 }
 
-/* Bind of NAME to the unnamed portal, and its Execute: no Describe. */
+/* Bind of NAME to the unnamed portal (results in text, or all in BINARY), and its
+ * Execute: no Describe. */
 static void
 add_bind_execute (GByteArray *msg,
-                  const char *name)
+                  const char *name,
+                  gboolean    binary)
 {
   gsize start = vigil_wire_begin (msg, 'B');
 
@@ -471,7 +473,9 @@ add_bind_execute (GByteArray *msg,
   vigil_wire_add_string (msg, name);
   vigil_wire_add_int16 (msg, 0);
   vigil_wire_add_int16 (msg, 0);
-  vigil_wire_add_int16 (msg, 0);
+  vigil_wire_add_int16 (msg, binary ? 1 : 0);
+  if (binary)
+    vigil_wire_add_int16 (msg, 1);
   vigil_wire_end (msg, start);
   start = vigil_wire_begin (msg, 'E');
   vigil_wire_add_string (msg, "");
@@ -516,7 +520,7 @@ test_execute_without_describe (void)
       g_autoptr(GPtrArray) executed = NULL;
       g_autofree char *ssn = NULL;
 
-      add_bind_execute (msg, "by_id");
+      add_bind_execute (msg, "by_id", FALSE);
       executed = sync_and_read (wire, msg);
       g_assert_false (has_message (executed, 'T'));
       ssn = data_row_value (executed);
@@ -528,13 +532,23 @@ test_execute_without_describe (void)
    * is the first statement's: the name comes back clear, not masked by the ssn's rule. */
   add_parse (msg, "name_by_id", "select name from customers where id = 1");
   add_describe_statement (msg, "by_id");
-  add_bind_execute (msg, "name_by_id");
+  add_bind_execute (msg, "name_by_id", FALSE);
   {
     g_autoptr(GPtrArray) executed = sync_and_read (wire, msg);
 
     name = data_row_value (executed);
   }
   g_assert_cmpstr (name, ==, "Bob Stone");
+
+  /* Binary results: the description (text) does not fit them, the detectors still do
+   * (text's binary form is its text). */
+  add_bind_execute (msg, "by_id", TRUE);
+  {
+    g_autoptr(GPtrArray) executed = sync_and_read (wire, msg);
+    g_autofree char *ssn = data_row_value (executed);
+
+    g_assert_cmpstr (ssn, ==, "[ssn]");
+  }
 }
 
 /* A session reuses the column plan of a RowDescription it saw before. A table renamed
