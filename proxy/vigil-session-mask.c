@@ -271,11 +271,6 @@ store_described (SessionMask     *mask,
 
   if (key == NULL)
     return;
-  /* Kept for text results only: a plan's columns are read in the formats it was made for,
-   * and a statement's own description always says text. */
-  for (guint i = 0; i < mask->plan->len; i++)
-    if (g_array_index (mask->plan, ColumnPlan, i).binary)
-      return;
   copy = g_hash_table_lookup (mask->described, key);
   if (copy != NULL && copy->len == mask->plan->len &&
       memcmp (copy->data, mask->plan->data, mask->plan->len * sizeof (ColumnPlan)) == 0)
@@ -491,6 +486,20 @@ handle_row_description (SessionMask     *mask,
   return described (mask, current);
 }
 
+/* COL, kept from a description, for the format this result has: a column rule holds in
+ * any format; the detectors' scan only where the bytes are text. */
+static void
+plan_for_format (SessionMask *mask,
+                 ColumnPlan  *col,
+                 gboolean     binary)
+{
+  col->binary = binary;
+  col->text_like = is_text_like (col->type_oid, binary);
+  col->jsonb_bin = binary && col->type_oid == OID_JSONB;
+  if (col->action != COLUMN_WHOLE)
+    col->action = col->text_like && mask->n_passes > 0 ? COLUMN_SCAN : COLUMN_PASS;
+}
+
 /* A DataRow without a RowDescription in this result. */
 static void
 fallback_plan (SessionMask     *mask,
@@ -506,8 +515,13 @@ fallback_plan (SessionMask     *mask,
   if (current != NULL && current->record != NULL && current->record->statement != NULL)
     known = g_hash_table_lookup (mask->described, current->record->statement);
   g_array_set_size (mask->plan, 0);
-  if (known != NULL && known->len == (guint) n_columns && !current->binary_results)
-    g_array_append_vals (mask->plan, known->data, known->len);
+  if (known != NULL && known->len == (guint) n_columns)
+    {
+      g_array_append_vals (mask->plan, known->data, known->len);
+      for (guint i = 0; i < mask->plan->len; i++)
+        plan_for_format (mask, &g_array_index (mask->plan, ColumnPlan, i),
+                         _vigil_session_formats_binary (&current->results, i));
+    }
   else if (mask->n_passes > 0)
     for (gint16 i = 0; i < n_columns; i++)
       g_array_append_val (mask->plan, scan);
@@ -849,6 +863,7 @@ _vigil_session_mask_plan_column (SessionMask *mask,
   const VigilMaskingRule *rule = NULL;
 
   memset (col, 0, sizeof *col);
+  col->type_oid = type_oid;
   col->binary = binary;
   col->text_like = is_text_like (type_oid, binary);
   col->json = type_oid == OID_JSON || type_oid == OID_JSONB;

@@ -24,6 +24,7 @@ typedef struct
   guint8            json;       /* json or jsonb: a whole masked value stays valid JSON */
   guint8            jsonb_bin;  /* binary jsonb: a version byte, then the text */
   VigilMaskStrategy strategy;   /* COLUMN_WHOLE */
+  guint32           type_oid;   /* to plan it again for another format */
 } ColumnPlan;
 
 typedef enum {

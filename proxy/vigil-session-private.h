@@ -71,12 +71,21 @@ typedef struct
   gboolean   mask;         /* FALSE when the deciding rule said "mask": false */
 } SessionPrepared;
 
+/* A Bind's result format codes as the server reads them: none (every column in text), one
+ * (for every column), or one per column (EACH, owned). */
+typedef struct
+{
+  gint16  n;
+  guint8  one;
+  guint8 *each;
+} SessionFormats;
+
 /* A bound portal: which statement, with which parameters. */
 typedef struct
 {
   SessionPrepared *prepared;
-  char            *params;          /* JSON array, or NULL */
-  gboolean         binary_results;  /* the Bind asked for a result column in binary */
+  char            *params;   /* JSON array, or NULL */
+  SessionFormats   results;
 } SessionPortal;
 
 /* A Describe the server has yet to answer with RowDescription or NoData: of a prepared
@@ -102,7 +111,7 @@ typedef struct
   guint64           bytes_at_start;
   gint64            rows_seen;
   gboolean          mask;          /* the deciding rule did not say "mask": false */
-  gboolean          binary_results;/* its Bind asked for a result column in binary */
+  SessionFormats    results;       /* its Bind's result formats (extended protocol) */
   char             *poison;        /* nonce of the stand-in a denied statement became */
   char             *deny_sqlstate;
   char             *deny_message;
@@ -209,6 +218,9 @@ MessageResult _vigil_session_handle_client_message (VigilSession *self,
 
 /* vigil-session-mask.c: what leaves the proxy is masked by policy. */
 void         _vigil_session_describe_free   (SessionDescribe *d);
+/* Whether COLUMN comes in binary under FORMATS. */
+gboolean     _vigil_session_formats_binary  (const SessionFormats *formats,
+                                             guint                 column);
 const char  *_vigil_session_describe_key    (SessionDescribe *d);
 SessionMask *_vigil_session_mask_new        (VigilSession *self);
 /* The next RowDescription answers a Describe of the prepared statement STATEMENT (its

@@ -59,7 +59,26 @@ portal_free (SessionPortal *portal)
 {
   prepared_unref (portal->prepared);
   g_free (portal->params);
+  g_free (portal->results.each);
   g_free (portal);
+}
+
+gboolean
+_vigil_session_formats_binary (const SessionFormats *formats,
+                               guint                 column)
+{
+  if (formats->n == 1)
+    return formats->one != 0;
+  return formats->each != NULL && column < (guint) formats->n && formats->each[column] != 0;
+}
+
+static void
+formats_copy (SessionFormats       *to,
+              const SessionFormats *from)
+{
+  *to = *from;
+  if (from->each != NULL)
+    to->each = g_memdup2 (from->each, (gsize) from->n);
 }
 
 /* What the in-flight record owns; the rest of it is borrowed (see SessionInFlight). */
@@ -83,6 +102,7 @@ void
 _vigil_session_inflight_free (SessionInFlight *f)
 {
   inflight_record_clear (f);
+  g_free (f->results.each);
   g_free (f->poison);
   g_free (f->deny_sqlstate);
   g_free (f->deny_message);
@@ -648,23 +668,29 @@ bind_params_json (VigilWireReader *r,
   return g_string_free (g_steal_pointer (&json), FALSE);
 }
 
-/* Whether the rest of a Bind, its result format codes, asks for any column in binary. A
- * malformed one is the server's to refuse. */
-static gboolean
-asks_binary_results (VigilWireReader *r)
+/* The rest of a Bind: its result format codes. A malformed list is the server's to
+ * refuse; it reads as text. */
+static void
+read_result_formats (VigilWireReader *r,
+                     SessionFormats  *out)
 {
   gint16 n, code;
 
-  if (!vigil_wire_read_int16 (r, &n))
-    return FALSE;
+  memset (out, 0, sizeof *out);
+  if (!vigil_wire_read_int16 (r, &n) || n < 0 || vigil_wire_reader_remaining (r) < (gsize) n * 2)
+    return;
+  if (n > 1)
+    out->each = g_malloc ((gsize) n);
   for (gint16 i = 0; i < n; i++)
     {
       if (!vigil_wire_read_int16 (r, &code))
-        return FALSE;
-      if (code != 0)
-        return TRUE;
+        code = 0;  /* cannot happen: the length was checked */
+      if (n == 1)
+        out->one = code != 0;
+      else
+        out->each[i] = code != 0;
     }
-  return FALSE;
+  out->n = n;
 }
 
 static MessageResult
@@ -691,7 +717,7 @@ handle_bind (VigilSession *self,
       p = g_new0 (SessionPortal, 1);
       p->prepared = prepared_ref (prepared);
       p->params = g_steal_pointer (&params);
-      p->binary_results = asks_binary_results (&r);
+      read_result_formats (&r, &p->results);
       g_hash_table_replace (self->portals, g_strdup (portal), p);
     }
   else
@@ -730,7 +756,7 @@ handle_execute (VigilSession *self,
 
       f = new_inflight (self, "extended", g_strdup (shown), masked, st, &allowed);
       record = f->record;
-      f->binary_results = portal->binary_results;
+      formats_copy (&f->results, &portal->results);
       record->params = _vigil_session_mask_for_audit (self, portal->params, &record->masked);
       if (record->params == NULL)
         record->params = g_strdup (portal->params);
