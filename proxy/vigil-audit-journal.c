@@ -214,15 +214,17 @@ shrink (VigilAuditJournal *self)
     g_warning ("Cannot shorten %s: %s", self->path, g_strerror (errno));
 }
 
-/* After a rewind nothing past the header's page is needed until it is written again:
- * its pages leave the process (they stay in the page cache, and reach the file as any
- * dirty page does), so a journal that grew under a burst does not stay resident. */
+/* After a rewind the journal fills again from its start: the pages of a normal cycle stay
+ * mapped, so appends do not fault each one in again (a fault per page, on the engine's
+ * path). The pages past VIGIL_AUDIT_JOURNAL_RESIDENT, which only a burst grew into, leave
+ * the process (they stay in the page cache and reach the file as any dirty page does), so
+ * a journal that grew under a burst does not stay resident. */
 static void
 release_pages (VigilAuditJournal *self)
 {
-  gsize page = (gsize) sysconf (_SC_PAGESIZE);
+  gsize keep = VIGIL_AUDIT_JOURNAL_RESIDENT;
 
-  if (self->capacity > page && madvise (self->map + page, self->capacity - page, MADV_DONTNEED) != 0)
+  if (self->capacity > keep && madvise (self->map + keep, self->capacity - keep, MADV_DONTNEED) != 0)
     g_debug ("madvise on %s: %s", self->path, g_strerror (errno));
 }
 

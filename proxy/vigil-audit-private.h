@@ -128,6 +128,7 @@ typedef gboolean (*VigilAuditJournalFunc) (const VigilAuditEntry  *entry,
 
 #define VIGIL_AUDIT_JOURNAL_CHUNK (1024 * 1024)       /* the file grows by this much */
 #define VIGIL_AUDIT_JOURNAL_KEEP  (64 * 1024 * 1024)  /* a rewind cuts a larger file back */
+#define VIGIL_AUDIT_JOURNAL_RESIDENT (8 * 1024 * 1024) /* and releases the pages past this */
 
 VigilAuditJournal *_vigil_audit_journal_open     (const char             *data_dir,
                                                   GError                **error);

@@ -760,6 +760,81 @@ test_journal_bounded (void)
   vigil_test_rm_rf (dir);
 }
 
+/* Resident kilobytes of the mapping of PATH in this process (/proc/self/smaps). */
+static guint64
+mapping_rss_kb (const char *path)
+{
+  g_autofree char *smaps = NULL;
+  g_auto(GStrv) lines = NULL;
+  gboolean in_mapping = FALSE;
+  guint64 rss = 0;
+
+  g_assert_true (g_file_get_contents ("/proc/self/smaps", &smaps, NULL, NULL));
+  lines = g_strsplit (smaps, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      if (g_ascii_isxdigit (lines[i][0]) && strchr (lines[i], '-') != NULL)
+        in_mapping = g_str_has_suffix (lines[i], path);
+      else if (in_mapping && g_str_has_prefix (lines[i], "Rss:"))
+        rss += g_ascii_strtoull (lines[i] + 4, NULL, 10);
+    }
+  return rss;
+}
+
+static void
+append_statements (VigilAudit *audit,
+                   guint       from,
+                   guint       n,
+                   const char *padding)
+{
+  for (guint i = from; i < from + n; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      VigilAuditRecord *record = make_record (0, i);
+
+      g_free (record->statement);
+      record->statement = g_strdup_printf ("SELECT %u -- %s", i, padding);
+      g_assert_cmpint (vigil_audit_log_statement (audit, record, &error), ==, i + 1);
+      g_assert_no_error (error);
+      vigil_audit_record_free (record);
+    }
+}
+
+/* A rewound journal fills again from its start, so the pages of a normal cycle stay
+ * mapped (appends would otherwise fault each one in again, on the engine's path); what a
+ * burst grew it past VIGIL_AUDIT_JOURNAL_RESIDENT is given back. */
+static void
+test_journal_resident (void)
+{
+  g_autofree char *dir = make_data_dir ();
+  g_autofree char *journal = g_build_filename (dir, "audit.journal", NULL);
+  g_autoptr(VigilAudit) audit = open_audit (dir);
+  g_autofree char *padding = g_strnfill (16 * 1024, 'x');
+  guint burst = (VIGIL_AUDIT_JOURNAL_RESIDENT + 4 * 1024 * 1024) / (16 * 1024);
+  guint64 rss_kb;
+  GStatBuf st;
+
+  /* One cycle of about 12 MiB: a rewind only once it is all in the database. */
+  _vigil_audit_set_journal_limits (audit, VIGIL_AUDIT_JOURNAL_RESIDENT + 2 * 1024 * 1024,
+                                   64 * 1024 * 1024);
+  append_statements (audit, 0, burst, padding);
+  g_assert_cmpint (g_stat (journal, &st), ==, 0);
+  g_assert_cmpint (st.st_size, >, VIGIL_AUDIT_JOURNAL_RESIDENT + 2 * 1024 * 1024);
+  g_assert_true (vigil_audit_flush (audit));
+  /* The writer rewinds after the batch it committed, before it takes the next one. */
+  append_statements (audit, burst, 1, "");
+  g_assert_true (vigil_audit_flush (audit));
+
+  rss_kb = mapping_rss_kb (journal);
+  g_test_message ("after a %u KiB cycle the journal's mapping keeps %" G_GUINT64_FORMAT " KiB",
+                  (guint) (st.st_size / 1024), rss_kb);
+  g_assert_cmpuint (rss_kb, <=, VIGIL_AUDIT_JOURNAL_RESIDENT / 1024);
+  g_assert_cmpuint (rss_kb, >=, VIGIL_AUDIT_JOURNAL_RESIDENT / 1024 - 1024);
+  g_clear_object (&audit);
+  assert_intact (dir, burst + 1);
+  vigil_test_rm_rf (dir);
+}
+
 /* The journal's layout (vigil-audit-journal.c): a header, then frames. */
 #define JOURNAL_HEADER_LEN 32
 #define FRAME_HEADER_LEN   16
@@ -1388,6 +1463,7 @@ main (int   argc,
   g_test_add_func ("/audit/fail-closed/journal-full", test_fail_closed_journal_full);
   g_test_add_func ("/audit/journal/replay", test_journal_replay);
   g_test_add_func ("/audit/journal/bounded", test_journal_bounded);
+  g_test_add_func ("/audit/journal/resident", test_journal_resident);
   g_test_add_func ("/audit/journal/torn", test_journal_torn);
   g_test_add_func ("/audit/journal/stale", test_journal_stale);
   g_test_add_func ("/audit/journal/grow", test_journal_grow);
