@@ -61,12 +61,13 @@ entry_fields (const VigilAuditEntry *entry)
   return fields;
 }
 
-/* An INSERT of FIELDS' columns, prev_hash and hash; NULL if SQLite refuses it. The
- * columns left out have no DEFAULT (data/sql/0002-audit.sql): they are NULL, as when
- * bound NULL, so the row is the same whichever INSERT wrote it. */
+/* An INSERT of ROWS rows of FIELDS' columns, prev_hash and hash; NULL if SQLite refuses
+ * it. The columns left out have no DEFAULT (data/sql/0002-audit.sql): they are NULL, as
+ * when bound NULL, so the row is the same whichever INSERT wrote it. */
 static sqlite3_stmt *
 prepare_insert (sqlite3 *db,
-                guint32  fields)
+                guint32  fields,
+                guint    rows)
 {
   g_autoptr(GString) sql = g_string_new ("INSERT INTO audit_log (");
   sqlite3_stmt *stmt = NULL;
@@ -78,10 +79,14 @@ prepare_insert (sqlite3 *db,
         g_string_append_printf (sql, "%s, ", column_names[i]);
         n++;
       }
-  g_string_append (sql, "prev_hash, hash) VALUES (");
-  for (guint i = 0; i < n + 2; i++)
-    g_string_append (sql, i == 0 ? "?" : ",?");
-  g_string_append_c (sql, ')');
+  g_string_append (sql, "prev_hash, hash) VALUES ");
+  for (guint r = 0; r < rows; r++)
+    {
+      g_string_append (sql, r == 0 ? "(" : ", (");
+      for (guint i = 0; i < n + 2; i++)
+        g_string_append (sql, i == 0 ? "?" : ",?");
+      g_string_append_c (sql, ')');
+    }
   if (sqlite3_prepare_v3 (db, sql->str, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
     g_clear_pointer (&stmt, sqlite3_finalize);
   return stmt;
@@ -106,7 +111,7 @@ insert_for (VigilAuditDb *store,
   if (store->n_shapes == VIGIL_AUDIT_DB_SHAPES)
     return store->insert;
   shape = &store->shapes[store->n_shapes];
-  shape->insert = prepare_insert (store->db, fields);
+  shape->insert = prepare_insert (store->db, fields, 1);
   if (shape->insert == NULL)
     return store->insert;
   shape->fields = fields;
@@ -116,16 +121,17 @@ insert_for (VigilAuditDb *store,
 }
 
 /* Binds the entry exactly as it was hashed, so the row re-encodes to the same bytes: the
- * columns in FIELDS, in order. Every parameter is bound each time, so nothing needs
- * clearing. */
-static void
+ * columns in FIELDS, in order, from parameter FIRST. Every parameter is bound each time,
+ * so nothing needs clearing. The next row's first parameter. */
+static int
 bind_entry (sqlite3_stmt          *stmt,
+            int                    first,
             const VigilAuditEntry *entry,
             guint32                fields,
             const char            *prev_hash,
             const char            *hash)
 {
-  int param = 1;
+  int param = first;
 
   for (int i = 0; i < VIGIL_AUDIT_N_FIELDS; i++)
     {
@@ -144,6 +150,7 @@ bind_entry (sqlite3_stmt          *stmt,
     }
   sqlite3_bind_text (stmt, param, prev_hash, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, param + 1, hash, -1, SQLITE_STATIC);
+  return param + 2;
 }
 
 static gboolean
@@ -170,6 +177,36 @@ read_head (VigilAuditDb     *store,
   return TRUE;
 }
 
+/* Whether the entry ID, chained after PREV_HEX, continues the head HEAD_ID/HEAD_HASH. */
+static gboolean
+check_continues (gint64       id,
+                 const char  *prev_hex,
+                 gint64       head_id,
+                 const char  *head_hash,
+                 GError     **error)
+{
+  if (id == head_id + 1 && strcmp (prev_hex, head_hash) == 0)
+    return TRUE;
+  g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_STORE,
+               "Cannot write the audit log: entry %" G_GINT64_FORMAT " does not continue "
+               "its head (entry %" G_GINT64_FORMAT "); is another process writing it?",
+               id, head_id);
+  return FALSE;
+}
+
+static gboolean
+step_insert (VigilAuditDb  *store,
+             sqlite3_stmt  *insert,
+             GError       **error)
+{
+  int rc = sqlite3_step (insert);
+
+  sqlite3_reset (insert);
+  if (rc != SQLITE_DONE)
+    return set_db_error (error, store->db, "insert");
+  return TRUE;
+}
+
 /* Appends ENTRY after the head HEAD_ID/HEAD_HASH, which it must continue; an entry the
  * database already has (another process replayed the journal) is skipped. */
 gboolean
@@ -184,26 +221,64 @@ _vigil_audit_db_append (VigilAuditDb               *store,
   gint64 id = entry->v[VIGIL_AUDIT_FIELD_ID].i;
   sqlite3_stmt *insert;
   guint32 fields;
-  int rc;
 
   if (id <= *head_id)
     return TRUE;
-  if (id != *head_id + 1 || strcmp (prev_hex, head_hash) != 0)
-    {
-      g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_STORE,
-                   "Cannot write the audit log: entry %" G_GINT64_FORMAT " does not continue "
-                   "its head (entry %" G_GINT64_FORMAT "); is another process writing it?",
-                   id, *head_id);
-      return FALSE;
-    }
+  if (!check_continues (id, prev_hex, *head_id, head_hash, error))
+    return FALSE;
   insert = insert_for (store, entry_fields (entry), &fields);
-  bind_entry (insert, entry, fields, prev_hex, hash_hex);
-  rc = sqlite3_step (insert);
-  sqlite3_reset (insert);
-  if (rc != SQLITE_DONE)
-    return set_db_error (error, store->db, "insert");
+  bind_entry (insert, 1, entry, fields, prev_hex, hash_hex);
+  if (!step_insert (store, insert, error))
+    return FALSE;
   *head_id = id;
   memcpy (head_hash, hash_hex, VIGIL_AUDIT_HEX_LEN + 1);
+  return TRUE;
+}
+
+/* A full group of rows that all continue the head, one after the other: one INSERT. */
+static gboolean
+append_group (VigilAuditDb           *store,
+              const VigilAuditDbRow  *rows,
+              gint64                 *head_id,
+              char                   *head_hash,
+              GError                **error)
+{
+  gint64 id = *head_id;
+  const char *hash = head_hash;
+  int param = 1;
+
+  for (guint r = 0; r < VIGIL_AUDIT_DB_GROUP; r++)
+    {
+      if (!check_continues (rows[r].entry.v[VIGIL_AUDIT_FIELD_ID].i, rows[r].prev_hex, id, hash,
+                            error))
+        return FALSE;
+      id++;
+      hash = rows[r].hash_hex;
+      param = bind_entry (store->insert_group, param, &rows[r].entry, ALL_FIELDS,
+                          rows[r].prev_hex, rows[r].hash_hex);
+    }
+  if (!step_insert (store, store->insert_group, error))
+    return FALSE;
+  *head_id = id;
+  memcpy (head_hash, hash, VIGIL_AUDIT_HEX_LEN + 1);
+  return TRUE;
+}
+
+gboolean
+_vigil_audit_db_append_rows (VigilAuditDb           *store,
+                             const VigilAuditDbRow  *rows,
+                             guint                   n,
+                             gint64                 *head_id,
+                             char                   *head_hash,
+                             GError                **error)
+{
+  if (n == VIGIL_AUDIT_DB_GROUP && store->insert_group != NULL
+      && rows[0].entry.v[VIGIL_AUDIT_FIELD_ID].i > *head_id)
+    return append_group (store, rows, head_id, head_hash, error);
+  for (guint r = 0; r < n; r++)
+    if (!_vigil_audit_db_append (store, &rows[r].entry, rows[r].prev_hex, rows[r].hash_hex,
+                                 head_id, head_hash, error))
+      return FALSE;
   return TRUE;
 }
 
@@ -346,6 +421,7 @@ _vigil_audit_db_close (VigilAuditDb *store)
     g_clear_pointer (&store->shapes[i].insert, sqlite3_finalize);
   store->n_shapes = 0;
   g_clear_pointer (&store->insert, sqlite3_finalize);
+  g_clear_pointer (&store->insert_group, sqlite3_finalize);
   g_clear_pointer (&store->update_checkpoint, sqlite3_finalize);
   g_clear_pointer (&store->select_head, sqlite3_finalize);
   g_clear_pointer (&store->db, sqlite3_close);
@@ -358,14 +434,12 @@ _vigil_audit_db_open (VigilAuditDb     *store,
                GError     **error)
 {
   g_autofree char *path = g_build_filename (data_dir, VIGIL_AUDIT_DB_NAME, NULL);
-  const char *insert = "INSERT INTO audit_log (" VIGIL_AUDIT_CONTENT_COLUMNS
-                       ", prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 
   g_assert (column_names_match ());
   if ((store->db = open_db (path, synchronous_full, error)) == NULL)
     return FALSE;
-  if (sqlite3_prepare_v3 (store->db, insert, -1, SQLITE_PREPARE_PERSISTENT, &store->insert, NULL)
-      != SQLITE_OK
+  if ((store->insert = prepare_insert (store->db, ALL_FIELDS, 1)) == NULL
+      || (store->insert_group = prepare_insert (store->db, ALL_FIELDS, VIGIL_AUDIT_DB_GROUP)) == NULL
       || sqlite3_prepare_v3 (store->db, "UPDATE audit_checkpoint SET entries = ?,"
                              " head_hash = ?, updated_us = ? WHERE id = 1", -1,
                              SQLITE_PREPARE_PERSISTENT, &store->update_checkpoint, NULL) != SQLITE_OK

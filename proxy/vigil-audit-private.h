@@ -179,10 +179,23 @@ typedef struct
   sqlite3_stmt *insert;
 } VigilAuditDbShape;
 
+/* Rows a group INSERT writes at once: one statement's overhead (cursors, halt, the
+ * step) for all of them. */
+#define VIGIL_AUDIT_DB_GROUP 16
+
+/* An entry to append and its chain hashes, in hex as stored. */
+typedef struct
+{
+  VigilAuditEntry entry;
+  char            prev_hex[VIGIL_AUDIT_HEX_LEN + 1];
+  char            hash_hex[VIGIL_AUDIT_HEX_LEN + 1];
+} VigilAuditDbRow;
+
 typedef struct
 {
   sqlite3           *db;
   sqlite3_stmt      *insert;  /* every column */
+  sqlite3_stmt      *insert_group;  /* every column, VIGIL_AUDIT_DB_GROUP rows */
   sqlite3_stmt      *update_checkpoint;
   sqlite3_stmt      *select_head;
   VigilAuditDbShape  shapes[VIGIL_AUDIT_DB_SHAPES];
@@ -206,6 +219,14 @@ gboolean _vigil_audit_db_append      (VigilAuditDb            *store,
                                       const VigilAuditEntry   *entry,
                                       const char              *prev_hex,
                                       const char              *hash_hex,
+                                      gint64                  *head_id,
+                                      char                    *head_hash,
+                                      GError                 **error);
+/* ROWS[0..N) in order, each continuing the one before (as _vigil_audit_db_append); a full
+ * group in one INSERT. The rows' values must stay valid until it returns. */
+gboolean _vigil_audit_db_append_rows (VigilAuditDb            *store,
+                                      const VigilAuditDbRow   *rows,
+                                      guint                    n,
                                       gint64                  *head_id,
                                       char                    *head_hash,
                                       GError                 **error);

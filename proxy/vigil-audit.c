@@ -227,6 +227,8 @@ entry_from_record (VigilAuditEntry        *entry,
   _vigil_audit_value_set_text (&entry->v[VIGIL_AUDIT_FIELD_APPROVER], r->approver);
 }
 
+/* The batch's items in order, decoded in groups of VIGIL_AUDIT_DB_GROUP rows: each group
+ * is one INSERT. The decoded values point into the batch, which outlives the call. */
 static gboolean
 insert_items (VigilAuditDb    *store,
               gpointer    data,
@@ -235,29 +237,34 @@ insert_items (VigilAuditDb    *store,
               GError    **error)
 {
   Items *items = data;
+  VigilAuditDbRow rows[VIGIL_AUDIT_DB_GROUP];
   const Item *last = NULL;
-  char prev_hex[VIGIL_AUDIT_HEX_LEN + 1];
-  char hash_hex[VIGIL_AUDIT_HEX_LEN + 1];
+  guint n = 0;
 
   for (guint at = items->start; at < items->bytes->len;)
     {
       const Item *item = (const Item *) (gconstpointer) (items->bytes->data + at);
-      VigilAuditEntry entry;
+      VigilAuditDbRow *row = &rows[n];
 
       at += (guint) ITEM_SIZE (item->len);
-      if (!_vigil_audit_entry_decode ((const guint8 *) (item + 1), item->len, &entry))
+      if (!_vigil_audit_entry_decode ((const guint8 *) (item + 1), item->len, &row->entry))
         g_error ("The audit writer cannot read back entry %" G_GINT64_FORMAT, item->id);
       /* An entry's prev is the hash before it, already in hex. */
       if (last == NULL || memcmp (item->prev, last->hash, VIGIL_AUDIT_HASH_LEN) != 0)
-        _vigil_audit_hash_to_hex (item->prev, prev_hex);
+        _vigil_audit_hash_to_hex (item->prev, row->prev_hex);
       else
-        memcpy (prev_hex, hash_hex, sizeof prev_hex);
-      _vigil_audit_hash_to_hex (item->hash, hash_hex);
+        memcpy (row->prev_hex, rows[n == 0 ? VIGIL_AUDIT_DB_GROUP - 1 : n - 1].hash_hex,
+                sizeof row->prev_hex);
+      _vigil_audit_hash_to_hex (item->hash, row->hash_hex);
       last = item;
-      if (!_vigil_audit_db_append (store, &entry, prev_hex, hash_hex, head_id, head_hash, error))
-        return FALSE;
+      if (++n == VIGIL_AUDIT_DB_GROUP)
+        {
+          if (!_vigil_audit_db_append_rows (store, rows, n, head_id, head_hash, error))
+            return FALSE;
+          n = 0;
+        }
     }
-  return TRUE;
+  return _vigil_audit_db_append_rows (store, rows, n, head_id, head_hash, error);
 }
 
 /* ---- the writer thread -------------------------------------------------------------- */

@@ -411,7 +411,10 @@ test_tamper (void)
 }
 
 /* The writer names only the columns an entry has, with a few INSERTs kept by shape and
- * the full one past them: whichever wrote a row, it reads back as hashed. */
+ * the full one past them, and writes VIGIL_AUDIT_DB_GROUP rows at once with every column:
+ * whichever wrote a row, it reads back as hashed. The first half is committed a pair at a
+ * time (single rows, more shapes than are kept), the rest in one batch (a group and a
+ * tail of single rows). */
 static void
 test_append_shapes (void)
 {
@@ -443,7 +446,10 @@ test_append_shapes (void)
       g_assert_cmpint (id, >, 0);
       vigil_audit_append_outcome (audit, id, i, 10, 0, (i & 1) ? "42P01" : NULL,
                                   (i & 2) ? "no such table" : NULL, 100);
+      if (i < n / 2)
+        g_assert_true (vigil_audit_flush (audit));
     }
+  g_assert_cmpuint (n, >, VIGIL_AUDIT_DB_GROUP);
   g_assert_true (vigil_audit_flush (audit));
   g_clear_object (&audit);
   assert_intact (dir, 2 * n);
