@@ -33,6 +33,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <sched.h>
 #include <string.h>
 
 #include <gio/gio.h>
@@ -47,6 +48,7 @@
 #define LINGER_US             (50 * G_TIME_SPAN_MILLISECOND)
 #define RETRY_DELAY_US        (100 * G_TIME_SPAN_MILLISECOND)
 #define HEAD_FILE_INTERVAL_US (100 * G_TIME_SPAN_MILLISECOND)
+#define ROOM_WAIT_US          (1 * G_TIME_SPAN_SECOND)
 #define JOURNAL_RESET_BYTES   (4 * 1024 * 1024)
 #define JOURNAL_FORCE_BYTES   (32 * 1024 * 1024)
 #define BUFFER_KEEP_BYTES     (1024 * 1024)
@@ -101,6 +103,7 @@ struct _VigilAudit
   /* shared, under lock */
   GMutex             lock;
   GCond              cond;
+  GCond              room;           /* with chain_lock: the journal was rewound */
   Items              pending;
   gint64             pending_since;  /* when the oldest pending item came */
   guint64            appended;       /* items ever queued */
@@ -108,6 +111,8 @@ struct _VigilAudit
   guint64            failed_batches;
   guint              batch_limit;    /* writer thread: BATCH_MAX, less after a refusal */
   GError            *failure;        /* the database's refusal, while it lasts */
+  gint               failing;        /* atomic: failure != NULL, read without the lock */
+  gint               backlog;        /* atomic: pending.n_items, read without the lock */
   gboolean           stopping;
   guint              flushing;       /* callers in vigil_audit_flush */
   gboolean           kicked;         /* commit what is pending now */
@@ -228,15 +233,21 @@ entry_from_record (VigilAuditEntry        *entry,
 }
 
 /* The batch's items in order, decoded in groups of VIGIL_AUDIT_DB_GROUP rows: each group
- * is one INSERT. The decoded values point into the batch, which outlives the call. */
+ * is one INSERT. The decoded values point into the batch, which outlives the call.
+ *
+ * A batch is milliseconds of CPU, and whatever waits for this CPU meanwhile (the engine
+ * thread, a statement's backend or client) would wait that long. With POLITE (a batch of
+ * usual size), while the backlog behind it stays short the writer offers the CPU back
+ * after each group, holding it some 50 us at a time; a writer falling behind keeps it, so
+ * it cannot be starved. */
 static gboolean
-insert_items (VigilAuditDb    *store,
-              gpointer    data,
-              gint64     *head_id,
-              char       *head_hash,
-              GError    **error)
+insert_items_full (VigilAuditDb  *store,
+                   Items         *items,
+                   VigilAudit    *polite,
+                   gint64        *head_id,
+                   char          *head_hash,
+                   GError       **error)
 {
-  Items *items = data;
   VigilAuditDbRow rows[VIGIL_AUDIT_DB_GROUP];
   const Item *last = NULL;
   guint n = 0;
@@ -262,9 +273,29 @@ insert_items (VigilAuditDb    *store,
           if (!_vigil_audit_db_append_rows (store, rows, n, head_id, head_hash, error))
             return FALSE;
           n = 0;
+          if (polite != NULL && (guint) g_atomic_int_get (&polite->backlog) < BATCH_EAGER)
+            sched_yield ();
         }
     }
   return _vigil_audit_db_append_rows (store, rows, n, head_id, head_hash, error);
+}
+
+typedef struct
+{
+  Items      *items;
+  VigilAudit *polite;  /* NULL when appends wait for the batch */
+} InsertRequest;
+
+static gboolean
+insert_request (VigilAuditDb  *store,
+                gpointer       data,
+                gint64        *head_id,
+                char          *head_hash,
+                GError       **error)
+{
+  InsertRequest *request = data;
+
+  return insert_items_full (store, request->items, request->polite, head_id, head_hash, error);
 }
 
 /* ---- the writer thread -------------------------------------------------------------- */
@@ -425,6 +456,7 @@ take_batch_locked (VigilAudit *self,
     }
   else
     items_move_head (&self->batch, &self->pending, max);
+  g_atomic_int_set (&self->backlog, (gint) self->pending.n_items);
   self->pending_since = g_get_monotonic_time ();
   self->kicked = FALSE;
 }
@@ -435,9 +467,12 @@ write_batch (VigilAudit  *self,
 {
   gint64 started = g_get_monotonic_time ();
 
+  /* A batch of a writer that keeps up; one that has fallen behind keeps the CPU. */
+  InsertRequest request = { &self->batch, self->batch.n_items <= 2 * BATCH_EAGER ? self : NULL };
+
   flush_journal (self);
   apply_busy_timeout (self);
-  if (!_vigil_audit_db_transaction (&self->store, insert_items, &self->batch, &self->head_entries,
+  if (!_vigil_audit_db_transaction (&self->store, insert_request, &request, &self->head_entries,
                                     self->head_hash, error))
     return FALSE;
   g_mutex_lock (&self->lock);
@@ -455,13 +490,17 @@ batch_done (VigilAudit *self,
   if (error != NULL)
     {
       items_prepend (&self->pending, &self->batch);
+      g_atomic_int_set (&self->backlog, (gint) self->pending.n_items);
       g_clear_error (&self->failure);
       self->failure = g_error_copy (error);
+      g_atomic_int_set (&self->failing, TRUE);
+      g_cond_broadcast (&self->room);  /* statements are refused now: none waits */
       self->failed_batches++;
     }
   else
     {
       g_clear_error (&self->failure);
+      g_atomic_int_set (&self->failing, FALSE);
       self->committed += self->batch.n_items;
       items_reset (&self->batch);
     }
@@ -476,6 +515,7 @@ static gboolean
 catch_up_locked (VigilAudit  *self,
                  GError     **error)
 {
+  InsertRequest request = { NULL, FALSE };
   gboolean ok;
 
   if (!write_unwritten_locked (self, error))
@@ -484,7 +524,9 @@ catch_up_locked (VigilAudit  *self,
   take_batch_locked (self, G_MAXUINT);
   g_mutex_unlock (&self->lock);
   apply_busy_timeout (self);
-  ok = _vigil_audit_db_transaction (&self->store, insert_items, &self->batch, &self->head_entries,
+  /* Appends wait for this one (chain_lock is held): no yielding. */
+  request.items = &self->batch;
+  ok = _vigil_audit_db_transaction (&self->store, insert_request, &request, &self->head_entries,
                                     self->head_hash, error);
   batch_done (self, ok ? NULL : *error);
   return ok;
@@ -514,6 +556,8 @@ maybe_reset_journal (VigilAudit *self,
         caught_up = FALSE;
       if (error != NULL)
         g_warning ("%s", error->message);
+      if (caught_up)
+        g_cond_broadcast (&self->room);
     }
   g_mutex_unlock (&self->chain_lock);
 }
@@ -585,6 +629,7 @@ enqueue_locked (VigilAudit   *self,
   if (self->pending.n_items == 0)
     self->pending_since = g_get_monotonic_time ();
   items_append (&self->pending, id, self->chain_hash, hash, encoded, len);
+  g_atomic_int_set (&self->backlog, (gint) self->pending.n_items);
   self->appended++;
   /* The writer sleeps without a deadline when idle: it needs this item's. */
   if (self->pending.n_items == 1 || self->pending.n_items == BATCH_EAGER)
@@ -660,12 +705,35 @@ chain_locked (VigilAudit       *self,
   return id;
 }
 
+/* Past journal_force_bytes a statement waits (chain_lock let go) for the writer to catch
+ * up and rewind the journal: the journal stays bounded however long the writer was kept
+ * from its batch (a loaded machine), not only once the batch ends. A database refusing
+ * batches wakes the waiters (statements are refused then); ROOM_WAIT_US at most. */
+static void
+wait_for_room_locked (VigilAudit *self)
+{
+  gint64 deadline;
+
+  if (_vigil_audit_journal_get_size (self->journal) < self->journal_force_bytes)
+    return;
+  deadline = g_get_monotonic_time () + ROOM_WAIT_US;
+  vigil_audit_commit_soon (self);
+  while (_vigil_audit_journal_get_size (self->journal) >= self->journal_force_bytes
+         && !g_atomic_int_get (&self->failing)
+         && g_cond_wait_until (&self->room, &self->chain_lock, deadline))
+    ;
+}
+
 static gboolean
 check_accepting (VigilAudit  *self,
                  GError     **error)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  g_autoptr(GMutexLocker) locker = NULL;
 
+  /* Every statement asks: not a lock taken from the writer each time. */
+  if (!g_atomic_int_get (&self->failing))
+    return TRUE;
+  locker = g_mutex_locker_new (&self->lock);
   if (self->failure == NULL)
     return TRUE;
   g_set_error (error, VIGIL_ERROR, VIGIL_ERROR_STORE, "%s", self->failure->message);
@@ -783,6 +851,7 @@ vigil_audit_finalize (GObject *object)
   g_mutex_clear (&self->chain_lock);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
+  g_cond_clear (&self->room);
 
   G_OBJECT_CLASS (vigil_audit_parent_class)->finalize (object);
 }
@@ -802,6 +871,7 @@ vigil_audit_init (VigilAudit *self)
   g_mutex_init (&self->chain_lock);
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
+  g_cond_init (&self->room);
   items_init (&self->pending);
   items_init (&self->batch);
   self->unwritten = g_byte_array_sized_new (4096);
@@ -904,6 +974,7 @@ vigil_audit_log_statement (VigilAudit              *self,
     return 0;
   entry_from_record (&entry, record);
   g_mutex_lock (&self->chain_lock);
+  wait_for_room_locked (self);
   id = chain_locked (self, &entry, TRUE, error);
   g_mutex_unlock (&self->chain_lock);
   return id;
