@@ -515,7 +515,8 @@ static gboolean
 catch_up_locked (VigilAudit  *self,
                  GError     **error)
 {
-  InsertRequest request = { NULL, FALSE };
+  /* Appends wait for this one (chain_lock is held): no yielding. */
+  InsertRequest request = { &self->batch, NULL };
   gboolean ok;
 
   if (!write_unwritten_locked (self, error))
@@ -524,8 +525,6 @@ catch_up_locked (VigilAudit  *self,
   take_batch_locked (self, G_MAXUINT);
   g_mutex_unlock (&self->lock);
   apply_busy_timeout (self);
-  /* Appends wait for this one (chain_lock is held): no yielding. */
-  request.items = &self->batch;
   ok = _vigil_audit_db_transaction (&self->store, insert_request, &request, &self->head_entries,
                                     self->head_hash, error);
   batch_done (self, ok ? NULL : *error);
@@ -535,7 +534,8 @@ catch_up_locked (VigilAudit  *self,
 /* Once the database has everything the journal has, the journal starts over. A busy
  * engine may never leave the writer caught up at the end of a batch: past
  * journal_force_bytes the writer catches up while appends wait for it (a few ms, once per
- * so many MB), so the journal stays bounded. A writer that stops caught up leaves an
+ * so many MB), and statements that come meanwhile wait for the rewind
+ * (wait_for_room_locked), so the journal stays bounded. A writer that stops caught up leaves an
  * empty journal (nothing to replay at the next start). */
 static void
 maybe_reset_journal (VigilAudit *self,
