@@ -112,7 +112,7 @@ struct _VigilAudit
   guint              batch_limit;    /* writer thread: BATCH_MAX, less after a refusal */
   GError            *failure;        /* the database's refusal, while it lasts */
   gint               failing;        /* atomic: failure != NULL, read without the lock */
-  gint               backlog;        /* atomic: pending.n_items, read without the lock */
+  gboolean           batch_polite;   /* writer thread: the batch may yield (insert_items_full) */
   gboolean           stopping;
   guint              flushing;       /* callers in vigil_audit_flush */
   gboolean           kicked;         /* commit what is pending now */
@@ -236,14 +236,12 @@ entry_from_record (VigilAuditEntry        *entry,
  * is one INSERT. The decoded values point into the batch, which outlives the call.
  *
  * A batch is milliseconds of CPU, and whatever waits for this CPU meanwhile (the engine
- * thread, a statement's backend or client) would wait that long. With POLITE (a batch of
- * usual size), while the backlog behind it stays short the writer offers the CPU back
- * after each group, holding it some 50 us at a time; a writer falling behind keeps it, so
- * it cannot be starved. */
+ * thread, a statement's backend or client) would wait that long. With POLITE, the writer
+ * offers the CPU back after each group, holding it some 50 us at a time. */
 static gboolean
 insert_items_full (VigilAuditDb  *store,
                    Items         *items,
-                   VigilAudit    *polite,
+                   gboolean       polite,
                    gint64        *head_id,
                    char          *head_hash,
                    GError       **error)
@@ -273,7 +271,7 @@ insert_items_full (VigilAuditDb  *store,
           if (!_vigil_audit_db_append_rows (store, rows, n, head_id, head_hash, error))
             return FALSE;
           n = 0;
-          if (polite != NULL && (guint) g_atomic_int_get (&polite->backlog) < BATCH_EAGER)
+          if (polite)
             sched_yield ();
         }
     }
@@ -282,8 +280,8 @@ insert_items_full (VigilAuditDb  *store,
 
 typedef struct
 {
-  Items      *items;
-  VigilAudit *polite;  /* NULL when appends wait for the batch */
+  Items    *items;
+  gboolean  polite;  /* yield between groups; never while appends wait for the batch */
 } InsertRequest;
 
 static gboolean
@@ -456,7 +454,12 @@ take_batch_locked (VigilAudit *self,
     }
   else
     items_move_head (&self->batch, &self->pending, max);
-  g_atomic_int_set (&self->backlog, (gint) self->pending.n_items);
+  /* A writer that keeps up (a batch of usual size, little behind it) yields between
+   * groups; one that has fallen behind keeps the CPU, so it cannot be starved. Decided
+   * here, not group by group: reading the queue's length as it grows would pull the
+   * cache line every statement writes away from the engine thread. */
+  self->batch_polite = self->batch.n_items <= 2 * BATCH_EAGER &&
+                       self->pending.n_items < BATCH_EAGER;
   self->pending_since = g_get_monotonic_time ();
   self->kicked = FALSE;
 }
@@ -466,9 +469,7 @@ write_batch (VigilAudit  *self,
              GError     **error)
 {
   gint64 started = g_get_monotonic_time ();
-
-  /* A batch of a writer that keeps up; one that has fallen behind keeps the CPU. */
-  InsertRequest request = { &self->batch, self->batch.n_items <= 2 * BATCH_EAGER ? self : NULL };
+  InsertRequest request = { &self->batch, self->batch_polite };
 
   flush_journal (self);
   apply_busy_timeout (self);
@@ -490,7 +491,6 @@ batch_done (VigilAudit *self,
   if (error != NULL)
     {
       items_prepend (&self->pending, &self->batch);
-      g_atomic_int_set (&self->backlog, (gint) self->pending.n_items);
       g_clear_error (&self->failure);
       self->failure = g_error_copy (error);
       g_atomic_int_set (&self->failing, TRUE);
@@ -516,7 +516,7 @@ catch_up_locked (VigilAudit  *self,
                  GError     **error)
 {
   /* Appends wait for this one (chain_lock is held): no yielding. */
-  InsertRequest request = { &self->batch, NULL };
+  InsertRequest request = { &self->batch, FALSE };
   gboolean ok;
 
   if (!write_unwritten_locked (self, error))
@@ -629,7 +629,6 @@ enqueue_locked (VigilAudit   *self,
   if (self->pending.n_items == 0)
     self->pending_since = g_get_monotonic_time ();
   items_append (&self->pending, id, self->chain_hash, hash, encoded, len);
-  g_atomic_int_set (&self->backlog, (gint) self->pending.n_items);
   self->appended++;
   /* The writer sleeps without a deadline when idle: it needs this item's. */
   if (self->pending.n_items == 1 || self->pending.n_items == BATCH_EAGER)

@@ -80,6 +80,49 @@ test_outcome_counted_once (void)
   g_assert_cmpstr (lines, ==, "vigil_statements_total{class=\"read\",decision=\"allow\"} 1\n");
 }
 
+static void
+add_session_record (VigilMetrics *metrics,
+                    guint64       session,
+                    gint64        time_us,
+                    gint64        duration_us)
+{
+  g_autoptr(VigilAuditRecord) r = vigil_audit_record_new ();
+
+  r->session = session;
+  r->time_us = time_us;
+  r->duration_us = duration_us;
+  vigil_metrics_add_record (metrics, r);
+}
+
+static guint
+sessions_gauge (VigilMetrics *metrics,
+                gint64        now_us)
+{
+  g_autofree char *all = vigil_metrics_render (metrics, NULL, now_us);
+  const char *line = strstr (all, "\nvigil_sessions ");
+
+  g_assert_nonnull (line);
+  return (guint) g_ascii_strtoull (line + strlen ("\nvigil_sessions "), NULL, 10);
+}
+
+/* A session counts as active for a minute after its last record: the time the record
+ * says, its statement's arrival plus its duration for an outcome. */
+static void
+test_sessions_by_record_time (void)
+{
+  g_autoptr(VigilMetrics) metrics = vigil_metrics_new ();
+  gint64 now = g_get_real_time ();
+  gint64 minute = 60 * G_USEC_PER_SEC;
+
+  add_session_record (metrics, 1, now - 2 * minute, -1);        /* gone quiet */
+  add_session_record (metrics, 2, now - 2 * minute, minute + 5 * G_USEC_PER_SEC); /* long */
+  add_session_record (metrics, 3, now - G_USEC_PER_SEC, -1);
+  add_session_record (metrics, 3, now - 3 * minute, -1);        /* older: no going back */
+  add_session_record (metrics, 4, 0, -1);                       /* no time: now */
+  g_assert_cmpuint (sessions_gauge (metrics, now), ==, 3);
+  g_assert_cmpuint (sessions_gauge (metrics, now + 2 * minute), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -87,5 +130,6 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/metrics/statements/counted", test_statements_counted);
   g_test_add_func ("/metrics/statements/outcome-once", test_outcome_counted_once);
+  g_test_add_func ("/metrics/sessions/record-time", test_sessions_by_record_time);
   return g_test_run ();
 }
