@@ -6,7 +6,10 @@
  * phone); any alphanumeric tries an email and a high-entropy token; '+' tries E.164, '('
  * a NANP area code, '-' a PEM block. Candidates that scan a run (email local part, keyword
  * identifier, entropy token) remember how far they got, so a run is never rescanned from
- * each of its inner word starts: the pass stays linear even on adversarial input.
+ * each of its inner word starts: the pass stays linear even on adversarial input. They
+ * also go on from the end of the word, which the dispatcher scans once for all of them, and
+ * each candidate first rules itself out on what it can see cheaply (the byte after the
+ * word, a key's first two bytes, a keyword's last byte, too few digits for any number).
  *
  * Decisions, so lookalikes stay untouched:
  * - Cards: 13-19 digits, Luhn, an issuer prefix with its lengths; groups of 3-6 digits
@@ -31,11 +34,12 @@
 #include "vigil-detect.h"
 #include "vigil-types.h"
 
-#define MAX_GROUPS       8
-#define SSN_LABEL_WINDOW 24
-#define ENTROPY_MIN_LEN  20
-#define MAX_SCHEME_LEN   32
-#define MAX_QUOTED_VALUE 1024
+#define MAX_GROUPS        8
+#define NUMBER_MIN_DIGITS 9  /* the fewest any number shape holds: SSN 9, NANP 10, card 13 */
+#define SSN_LABEL_WINDOW  24
+#define ENTROPY_MIN_LEN   20
+#define MAX_SCHEME_LEN    32
+#define MAX_QUOTED_VALUE  1024
 
 typedef VigilDetectIter Scan;
 
@@ -44,6 +48,7 @@ typedef struct {
   gsize  start[MAX_GROUPS];
   gsize  end[MAX_GROUPS];
   guchar sep[MAX_GROUPS];  /* sep[k] sits between groups k and k + 1 */
+  guint  digits;           /* in the collected groups */
   gboolean more;           /* digits go on past the last collected group */
 } Groups;
 
@@ -126,54 +131,137 @@ static const IbanCountry iban_countries[] = {
   { "VA", 22 }, { "VG", 24 }, { "XK", 20 }, { "YE", 30 },
 };
 
-/* Character classes */
+/* Lookup tables derived from key_prefixes and secret_keywords. vigil_detect_iter_init
+ * builds them once, and every scan starts there, so the scan never has to check. */
+
+#define KEY_OTHER (G_GUINT64_CONSTANT (1) << 63)
+G_STATIC_ASSERT (G_N_ELEMENTS (key_prefixes) < 63);
+G_STATIC_ASSERT (G_N_ELEMENTS (secret_keywords) <= 16);
+
+static struct {
+  /* Bit k: key_prefixes[k] has the byte first, or second. SendGrid's and Slack's bytes
+   * too, with no bit of their own (KEY_OTHER). */
+  guint64 key_first[256];
+  guint64 key_second[256];
+  /* Bit k: secret_keywords[k] ends in the byte. */
+  guint16 keyword_last[256];
+} tables;
+
+/* Out of line: only the check in ensure_tables () belongs in vigil_detect_iter_init. */
+G_GNUC_NO_INLINE static void
+build_tables (void)
+{
+  for (gsize k = 0; k < G_N_ELEMENTS (key_prefixes); k++)
+    {
+      const char *prefix = key_prefixes[k].prefix;
+
+      g_assert (key_prefixes[k].prefix_len >= 2);
+      tables.key_first[(guchar) prefix[0]] |= G_GUINT64_CONSTANT (1) << k;
+      tables.key_second[(guchar) prefix[1]] |= G_GUINT64_CONSTANT (1) << k;
+    }
+  tables.key_first['S'] |= KEY_OTHER;  /* SG. */
+  tables.key_second['G'] |= KEY_OTHER;
+  tables.key_first[(guchar) SLACK_HOOK[0]] |= KEY_OTHER;
+  tables.key_second[(guchar) SLACK_HOOK[1]] |= KEY_OTHER;
+  for (gsize k = 0; k < G_N_ELEMENTS (secret_keywords); k++)
+    tables.keyword_last[(guchar) secret_keywords[k].word[secret_keywords[k].len - 1]] |= 1u << k;
+}
+
+static inline void
+ensure_tables (void)
+{
+  static gsize ready;
+
+  if (g_once_init_enter (&ready))
+    {
+      build_tables ();
+      g_once_init_leave (&ready, 1);
+    }
+}
+
+/* Character classes: one table lookup a byte instead of a chain of range tests. The
+ * scanning loops below run over every byte of every value the proxy masks. */
+
+enum {
+  CH_DIGIT      = 1 << 0,
+  CH_UPPER      = 1 << 1,
+  CH_LOWER      = 1 << 2,
+  CH_UNDERSCORE = 1 << 3,
+  CH_DASH       = 1 << 4,
+  CH_DOT        = 1 << 5,
+  CH_PLUS       = 1 << 6,
+  CH_SLASH      = 1 << 7,
+  CH_PERCENT    = 1 << 8,
+
+  CH_ALPHA      = CH_UPPER | CH_LOWER,
+  CH_ALNUM      = CH_DIGIT | CH_ALPHA,
+  CH_WORD       = CH_ALNUM | CH_UNDERSCORE,
+  CH_B64URL     = CH_WORD | CH_DASH,
+  CH_B64        = CH_B64URL | CH_PLUS | CH_SLASH,
+  CH_LOCAL      = CH_ALNUM | CH_DOT | CH_UNDERSCORE | CH_PERCENT | CH_PLUS | CH_DASH,
+  CH_IDENT      = CH_WORD | CH_DASH | CH_DOT,        /* db.password, x-api-key */
+  CH_SCHEME     = CH_ALNUM | CH_PLUS | CH_DOT | CH_DASH,
+};
+
+static const guint16 char_class[256] = {
+  ['0' ... '9'] = CH_DIGIT,
+  ['A' ... 'Z'] = CH_UPPER,
+  ['a' ... 'z'] = CH_LOWER,
+  ['_'] = CH_UNDERSCORE,
+  ['-'] = CH_DASH,
+  ['.'] = CH_DOT,
+  ['+'] = CH_PLUS,
+  ['/'] = CH_SLASH,
+  ['%'] = CH_PERCENT,
+};
+
+static inline gboolean
+in_class (guchar c,
+          guint  classes)
+{
+  return (char_class[c] & classes) != 0;
+}
 
 static inline gboolean
 is_digit (guchar c)
 {
-  return c >= '0' && c <= '9';
+  return in_class (c, CH_DIGIT);
 }
 
 static inline gboolean
 is_upper (guchar c)
 {
-  return c >= 'A' && c <= 'Z';
+  return in_class (c, CH_UPPER);
 }
 
 static inline gboolean
 is_lower (guchar c)
 {
-  return c >= 'a' && c <= 'z';
+  return in_class (c, CH_LOWER);
+}
+
+static inline gboolean
+is_alpha (guchar c)
+{
+  return in_class (c, CH_ALPHA);
 }
 
 static inline gboolean
 is_alnum (guchar c)
 {
-  return is_digit (c) || is_upper (c) || is_lower (c);
+  return in_class (c, CH_ALNUM);
 }
 
 static inline gboolean
 is_word (guchar c)
 {
-  return is_alnum (c) || c == '_';
+  return in_class (c, CH_WORD);
 }
 
 static inline gboolean
 is_b64url (guchar c)
 {
-  return is_word (c) || c == '-';
-}
-
-static inline gboolean
-is_b64 (guchar c)
-{
-  return is_b64url (c) || c == '+' || c == '/';
-}
-
-static inline gboolean
-is_local (guchar c)
-{
-  return is_alnum (c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+  return in_class (c, CH_B64URL);
 }
 
 /* g_ascii_tolower, inlined: it runs for every identifier a value holds. */
@@ -256,7 +344,45 @@ enabled (const Scan    *sc,
   return (sc->enabled & (1u << kind)) != 0;
 }
 
+/* Where the word (the run of [A-Za-z0-9_]) at I ends. */
+static inline gsize
+end_of_word (const Scan *sc,
+             gsize       i)
+{
+  while (i < sc->len && is_word (sc->text[i]))
+    i++;
+  return i;
+}
+
+/* The end of the run of CLASSES bytes from a word start whose word ends at WORD_END. The
+ * dispatcher has scanned the word already, and each class used here holds every word byte,
+ * so the run covers the word and the scan goes on from its end. */
+static inline gsize
+run_past_word (const Scan *sc,
+               gsize       word_end,
+               guint       classes)
+{
+  gsize j = word_end;
+
+  while (j < sc->len && in_class (sc->text[j], classes))
+    j++;
+  return j;
+}
+
+G_STATIC_ASSERT ((CH_LOCAL & CH_WORD) == CH_WORD);
+G_STATIC_ASSERT ((CH_IDENT & CH_WORD) == CH_WORD);
+G_STATIC_ASSERT ((CH_B64 & CH_WORD) == CH_WORD);
+
 /* Numbers: cards, SSNs, NANP phones */
+
+/* Whether another group follows a digit run ending at J: one separator, then a digit. */
+static inline gboolean
+group_follows (const Scan *sc,
+               gsize       j)
+{
+  return j + 1 < sc->len && is_digit (sc->text[j + 1]) &&
+         (sc->text[j] == ' ' || sc->text[j] == '-' || sc->text[j] == '.');
+}
 
 static void
 collect_groups (const Scan *sc,
@@ -265,18 +391,19 @@ collect_groups (const Scan *sc,
 {
   g->n = 0;
   g->more = FALSE;
+  g->digits = 0;
   for (;;)
     {
       gsize j = i;
 
       while (j < sc->len && is_digit (sc->text[j]))
         j++;
+      g->digits += (guint) (j - i);
       g->start[g->n] = i;
       g->end[g->n] = j;
       g->sep[g->n] = 0;
       g->n++;
-      if (j + 1 >= sc->len || !is_digit (sc->text[j + 1]) ||
-          (sc->text[j] != ' ' && sc->text[j] != '-' && sc->text[j] != '.'))
+      if (!group_follows (sc, j))
         return;
       if (g->n == MAX_GROUPS)
         {
@@ -508,13 +635,22 @@ number_start (const Scan *sc,
 static gboolean
 try_number (Scan       *sc,
             gsize       i,
+            gsize       word_end,
             VigilMatch *m)
 {
   Groups g;
 
   if (!number_start (sc, i))
     return FALSE;
+  /* Every shape takes NUMBER_MIN_DIGITS or more digits from the first groups, and the
+   * dates, amounts and order numbers of free text mostly hold fewer. A word shorter than
+   * that with no group after it holds fewer for sure, without collecting: its digits end
+   * with it, or at a letter, where the groups end too. */
+  if (word_end - i < NUMBER_MIN_DIGITS && !group_follows (sc, word_end))
+    return FALSE;
   collect_groups (sc, i, &g);
+  if (g.digits < NUMBER_MIN_DIGITS)
+    return FALSE;
   for (guint k = g.n; k >= 1; k--)
     {
       if (!prefix_ok (sc, &g, k))
@@ -683,7 +819,7 @@ domain_end (const Scan *sc,
   if (labels < 2 || end - tld < 2 || is_word (at (sc, end)))
     return 0;
   for (gsize k = tld; k < end; k++)
-    if (!is_upper (sc->text[k]) && !is_lower (sc->text[k]))
+    if (!is_alpha (sc->text[k]))
       return 0;
   return end;
 }
@@ -691,14 +827,14 @@ domain_end (const Scan *sc,
 static gboolean
 try_email (Scan       *sc,
            gsize       i,
+           gsize       word_end,
            VigilMatch *m)
 {
-  gsize j = i, end;
+  gsize j, end;
 
   if (i < sc->email_done)
     return FALSE;
-  while (j < sc->len && is_local (sc->text[j]))
-    j++;
+  j = run_past_word (sc, word_end, CH_LOCAL);
   if (at (sc, j) != '@')
     {
       sc->email_done = j;
@@ -729,47 +865,38 @@ letters_and_digits (const Scan *sc,
 
   for (gsize k = from; k < to && !(letter && digit); k++)
     {
-      letter |= is_upper (sc->text[k]) || is_lower (sc->text[k]);
+      letter |= is_alpha (sc->text[k]);
       digit |= is_digit (sc->text[k]);
     }
   return letter && digit;
 }
 
-/* Which of key_prefixes start with each byte (bit k: key_prefixes[k]); SendGrid's and
- * Slack's first bytes too, with no bit of their own (KEY_OTHER). Built once. */
-#define KEY_OTHER (G_GUINT64_CONSTANT (1) << 63)
-G_STATIC_ASSERT (G_N_ELEMENTS (key_prefixes) < 63);
-
-static const guint64 *
-keys_by_first_byte (void)
+/* The keys whose first two bytes are the two at I (a prefix has two or more): words that
+ * start with a key's first byte (person, shipped, Austin) mostly go no further. */
+static inline guint64
+key_candidates (const Scan *sc,
+                gsize       i)
 {
-  static guint64 masks[256];
-  static gsize ready;
-
-  if (g_once_init_enter (&ready))
-    {
-      for (gsize k = 0; k < G_N_ELEMENTS (key_prefixes); k++)
-        masks[(guchar) key_prefixes[k].prefix[0]] |= G_GUINT64_CONSTANT (1) << k;
-      masks['S'] |= KEY_OTHER;
-      masks[(guchar) SLACK_HOOK[0]] |= KEY_OTHER;
-      g_once_init_leave (&ready, 1);
-    }
-  return masks;
+  return tables.key_first[sc->text[i]] & tables.key_second[at (sc, i + 1)];
 }
 
+/* CANDIDATES: key_candidates () at I. */
 static const KeyPrefix *
 key_prefix_at (const Scan *sc,
                gsize       i,
+               guint64     candidates,
                gsize      *out_end)
 {
-  guint64 candidates = keys_by_first_byte ()[sc->text[i]] & ~KEY_OTHER;
-
-  for (; candidates != 0; candidates &= candidates - 1)
+  for (candidates &= ~KEY_OTHER; candidates != 0; candidates &= candidates - 1)
     {
       const KeyPrefix *p = &key_prefixes[__builtin_ctzll (candidates)];
       gsize body = i + p->prefix_len, j = body;
 
-      if (sc->len - i < p->prefix_len || memcmp (sc->text + i, p->prefix, p->prefix_len) != 0)
+      /* The last byte of the prefix first: words that share a key's first two bytes
+       * (skill, ghost) mostly differ there, and memcmp is a call. */
+      if (sc->len - i < p->prefix_len ||
+          sc->text[body - 1] != (guchar) p->prefix[p->prefix_len - 1] ||
+          memcmp (sc->text + i, p->prefix, p->prefix_len) != 0)
         continue;
       while (j < sc->len && j - body <= p->max && in_body (p->body, sc->text[j]))
         j++;
@@ -814,20 +941,30 @@ slack_hook_end (const Scan *sc,
   return j - body >= 10 ? j : 0;
 }
 
+/* CANDIDATES: key_candidates () at I, not 0. */
 static gboolean
+cloud_key_at (Scan       *sc,
+              gsize       i,
+              guint64     candidates,
+              VigilMatch *m)
+{
+  gsize end = 0;
+
+  if (key_prefix_at (sc, i, candidates, &end) == NULL)
+    end = sc->text[i] == 'S' ? sendgrid_end (sc, i)
+        : sc->text[i] == 'h' ? slack_hook_end (sc, i) : 0;
+  return end != 0 && emit (sc, m, i, end, VIGIL_DETECTOR_CLOUD_KEY);
+}
+
+/* Small enough to inline: most words start with no key's two first bytes, and stop here. */
+static inline gboolean
 try_cloud_key (Scan       *sc,
                gsize       i,
                VigilMatch *m)
 {
-  gsize end = 0;
+  guint64 candidates = key_candidates (sc, i);
 
-  /* Most words start with no key's first byte, and stop here. */
-  if (keys_by_first_byte ()[sc->text[i]] == 0)
-    return FALSE;
-  if (key_prefix_at (sc, i, &end) == NULL)
-    end = sc->text[i] == 'S' ? sendgrid_end (sc, i)
-        : sc->text[i] == 'h' ? slack_hook_end (sc, i) : 0;
-  return end != 0 && emit (sc, m, i, end, VIGIL_DETECTOR_CLOUD_KEY);
+  return candidates != 0 && cloud_key_at (sc, i, candidates, m);
 }
 
 static gint
@@ -915,14 +1052,20 @@ try_private_key (Scan       *sc,
 static gboolean
 try_uri (Scan       *sc,
          gsize       i,
+         gsize       word_end,
          VigilMatch *m)
 {
   gsize j = i, auth, at_sign = G_MAXSIZE, colon = G_MAXSIZE;
+  guchar after_word;
 
   if (!sc->has_at)
     return FALSE;  /* user:password@host has one */
-  while (j < sc->len && j - i < MAX_SCHEME_LEN &&
-         (is_alnum (sc->text[j]) || sc->text[j] == '+' || sc->text[j] == '.' || sc->text[j] == '-'))
+  after_word = at (sc, word_end);
+  /* The scheme must reach a ':'. It holds every word byte but '_', where it would stop
+   * short of any ':', so a word followed by neither ':' nor a scheme byte starts none. */
+  if (after_word != ':' && !in_class (after_word, CH_SCHEME))
+    return FALSE;
+  while (j < sc->len && j - i < MAX_SCHEME_LEN && in_class (sc->text[j], CH_SCHEME))
     j++;
   if (!has_prefix (sc, j, "://"))
     return FALSE;
@@ -941,22 +1084,38 @@ try_uri (Scan       *sc,
   return emit (sc, m, colon + 1, at_sign, VIGIL_DETECTOR_PASSWORD);
 }
 
+/* Whether the identifier [FROM, END) ends in WORD (N bytes, lower case), ignoring case;
+ * compared from the end, where identifiers that are no keyword mostly differ. */
+static inline gboolean
+ends_with_caseless (const Scan *sc,
+                    gsize       from,
+                    gsize       end,
+                    const char *word,
+                    gsize       n)
+{
+  if (end - from < n)
+    return FALSE;
+  for (gsize k = 1; k <= n; k++)
+    if (ascii_lower (sc->text[end - k]) != (guchar) word[n - k])
+      return FALSE;
+  return TRUE;
+}
+
 static const char *
 keyword_tail (const Scan *sc,
               gsize       i,
               gsize       end)
 {
-  guchar last = ascii_lower (sc->text[end - 1]);
+  /* Most identifiers end in a byte no keyword ends in (every one ends in d, n, y or t),
+   * and stop here. The rest are tried in the table's order. */
+  guint candidates = tables.keyword_last[ascii_lower (sc->text[end - 1])];
 
-  /* Every keyword ends in d, n, y or t: most identifiers stop here. */
-  if (last != 'd' && last != 'n' && last != 'y' && last != 't')
-    return NULL;
-  for (gsize k = 0; k < G_N_ELEMENTS (secret_keywords); k++)
+  for (; candidates != 0; candidates &= candidates - 1)
     {
+      guint k = (guint) __builtin_ctz (candidates);
       gsize n = secret_keywords[k].len;
 
-      if (end - i < n || last != (guchar) secret_keywords[k].word[n - 1] ||
-          g_ascii_strncasecmp ((const char *) sc->text + end - n, secret_keywords[k].word, n) != 0)
+      if (!ends_with_caseless (sc, i, end, secret_keywords[k].word, n))
         continue;
       if (end - n == i || strchr ("_-.", sc->text[end - n - 1]) != NULL)
         return secret_keywords[k].word;
@@ -996,16 +1155,16 @@ keyword_value_kind (Scan       *sc,
 static gboolean
 try_keyword (Scan       *sc,
              gsize       i,
+             gsize       word_end,
              VigilMatch *m)
 {
   const char *kw;
-  gsize j = i, k, value;
+  gsize j, k, value;
   guchar sep = 0, quote = 0;
 
   if (i < sc->keyword_done)
     return FALSE;
-  while (j < sc->len && (is_word (sc->text[j]) || sc->text[j] == '-' || sc->text[j] == '.'))
-    j++;
+  j = run_past_word (sc, word_end, CH_IDENT);
   sc->keyword_done = j;
   kw = keyword_tail (sc, i, j);
   if (kw == NULL)
@@ -1103,14 +1262,14 @@ entropy_high (const Scan *sc,
 static gboolean
 try_entropy (Scan       *sc,
              gsize       i,
+             gsize       word_end,
              VigilMatch *m)
 {
-  gsize j = i, end;
+  gsize j, end;
 
   if (i < sc->entropy_done)
     return FALSE;
-  while (j < sc->len && is_b64 (sc->text[j]))
-    j++;
+  j = run_past_word (sc, word_end, CH_B64);
   sc->entropy_done = j;
   end = j;
   while (at (sc, end) == '=' && end - j < 2)
@@ -1126,33 +1285,35 @@ try_entropy (Scan       *sc,
 
 /* Dispatch */
 
+/* At I, a word start; its word (the run of [A-Za-z0-9_]) ends at WORD_END. */
 static gboolean
 try_word (Scan       *sc,
           gsize       i,
+          gsize       word_end,
           VigilMatch *m)
 {
   guchar c = sc->text[i];
 
-  if (is_upper (c) || is_lower (c))
+  if (is_alpha (c))
     {
       if (enabled (sc, VIGIL_DETECTOR_JWT) && c == 'e' && try_jwt (sc, i, m))
         return TRUE;
       if (enabled (sc, VIGIL_DETECTOR_CLOUD_KEY) && try_cloud_key (sc, i, m))
         return TRUE;
-      if (enabled (sc, VIGIL_DETECTOR_PASSWORD) && try_uri (sc, i, m))
+      if (enabled (sc, VIGIL_DETECTOR_PASSWORD) && try_uri (sc, i, word_end, m))
         return TRUE;
       if ((sc->enabled & (VIGIL_DETECT_PASSWORD | VIGIL_DETECT_CLOUD_KEY)) &&
-          try_keyword (sc, i, m))
+          try_keyword (sc, i, word_end, m))
         return TRUE;
       if (enabled (sc, VIGIL_DETECTOR_IBAN) && is_upper (c) && try_iban (sc, i, m))
         return TRUE;
     }
-  if (enabled (sc, VIGIL_DETECTOR_EMAIL) && c != '_' && try_email (sc, i, m))
+  if (enabled (sc, VIGIL_DETECTOR_EMAIL) && c != '_' && try_email (sc, i, word_end, m))
     return TRUE;
   if (is_digit (c) && (sc->enabled & (VIGIL_DETECT_CARD | VIGIL_DETECT_SSN | VIGIL_DETECT_PHONE)) &&
-      try_number (sc, i, m))
+      try_number (sc, i, word_end, m))
     return TRUE;
-  if (enabled (sc, VIGIL_DETECTOR_ENTROPY) && c != '_' && try_entropy (sc, i, m))
+  if (enabled (sc, VIGIL_DETECTOR_ENTROPY) && c != '_' && try_entropy (sc, i, word_end, m))
     return TRUE;
   return FALSE;
 }
@@ -1243,6 +1404,7 @@ vigil_detect_iter_init (VigilDetectIter  *iter,
   g_return_if_fail (iter != NULL);
   g_return_if_fail (text != NULL || len == 0);
 
+  ensure_tables ();
   memset (iter, 0, sizeof *iter);
   iter->text = (const guchar *) text;
   iter->len = len;
@@ -1261,24 +1423,27 @@ vigil_detect_iter_next (VigilDetectIter *iter,
 
   while (iter->pos < iter->len)
     {
-      gsize i = iter->pos;
-      guchar c = iter->text[i];
+      gsize i = iter->pos, next;
       gboolean found;
 
-      if (!is_word (c))
-        found = try_punct (iter, i, out_match);
-      else if (i == 0 || !is_word (iter->text[i - 1]))
-        found = try_word (iter, i, out_match);
+      if (!is_word (iter->text[i]))
+        {
+          found = try_punct (iter, i, out_match);
+          next = i + 1;
+        }
       else
-        found = FALSE;
+        {
+          /* The word is scanned once, here: the candidates that scan a run from its start
+           * go on from its end. The rest of a word a match ended in starts nothing. */
+          next = end_of_word (iter, i);
+          found = (i == 0 || !is_word (iter->text[i - 1])) && try_word (iter, i, next, out_match);
+        }
       if (found)
         {
           iter->pos = iter->last_end = out_match->start + out_match->len;
           return TRUE;
         }
-      iter->pos++;
-      while (is_word (c) && iter->pos < iter->len && is_word (iter->text[iter->pos]))
-        iter->pos++;
+      iter->pos = next;
     }
   return FALSE;
 }
