@@ -1308,12 +1308,13 @@ try_word (Scan       *sc,
       if (enabled (sc, VIGIL_DETECTOR_IBAN) && is_upper (c) && try_iban (sc, i, m))
         return TRUE;
     }
-  if (enabled (sc, VIGIL_DETECTOR_EMAIL) && c != '_' && try_email (sc, i, word_end, m))
+  /* '_' starts an address (_jane@example.com) or a token as well as a letter does. */
+  if (enabled (sc, VIGIL_DETECTOR_EMAIL) && try_email (sc, i, word_end, m))
     return TRUE;
   if (is_digit (c) && (sc->enabled & (VIGIL_DETECT_CARD | VIGIL_DETECT_SSN | VIGIL_DETECT_PHONE)) &&
       try_number (sc, i, word_end, m))
     return TRUE;
-  if (enabled (sc, VIGIL_DETECTOR_ENTROPY) && c != '_' && try_entropy (sc, i, word_end, m))
+  if (enabled (sc, VIGIL_DETECTOR_ENTROPY) && try_entropy (sc, i, word_end, m))
     return TRUE;
   return FALSE;
 }
