@@ -112,7 +112,7 @@ struct _VigilAudit
   guint              batch_limit;    /* writer thread: BATCH_MAX, less after a refusal */
   GError            *failure;        /* the database's refusal, while it lasts */
   gint               failing;        /* atomic: failure != NULL, read without the lock */
-  gboolean           batch_polite;   /* writer thread: the batch may yield (insert_items_full) */
+  gboolean           batch_polite;   /* writer thread: the batch may yield (insert_items) */
   gboolean           stopping;
   guint              flushing;       /* callers in vigil_audit_flush */
   gboolean           kicked;         /* commit what is pending now */
@@ -239,7 +239,7 @@ entry_from_record (VigilAuditEntry        *entry,
  * thread, a statement's backend or client) would wait that long. With POLITE, the writer
  * offers the CPU back after each group, holding it some 50 us at a time. */
 static gboolean
-insert_items_full (VigilAuditDb  *store,
+insert_items (VigilAuditDb  *store,
                    Items         *items,
                    gboolean       polite,
                    gint64        *head_id,
@@ -293,7 +293,7 @@ insert_request (VigilAuditDb  *store,
 {
   InsertRequest *request = data;
 
-  return insert_items_full (store, request->items, request->polite, head_id, head_hash, error);
+  return insert_items (store, request->items, request->polite, head_id, head_hash, error);
 }
 
 /* ---- the writer thread -------------------------------------------------------------- */

@@ -215,12 +215,12 @@ void     _vigil_session_clear_statements (VigilSession *self);
 MessageResult _vigil_session_handle_client_message (VigilSession *self,
                                                     const guint8 *msg,
                                                     gsize         len);
+/* Whether COLUMN comes in binary under FORMATS (a Bind's result formats). */
+gboolean _vigil_session_formats_binary   (const SessionFormats *formats,
+                                          guint                 column);
 
 /* vigil-session-mask.c: what leaves the proxy is masked by policy. */
 void         _vigil_session_describe_free   (SessionDescribe *d);
-/* Whether COLUMN comes in binary under FORMATS. */
-gboolean     _vigil_session_formats_binary  (const SessionFormats *formats,
-                                             guint                 column);
 const char  *_vigil_session_describe_key    (SessionDescribe *d);
 SessionMask *_vigil_session_mask_new        (VigilSession *self);
 /* The next RowDescription answers a Describe of the prepared statement STATEMENT (its
