@@ -240,11 +240,11 @@ entry_from_record (VigilAuditEntry        *entry,
  * offers the CPU back after each group, holding it some 50 us at a time. */
 static gboolean
 insert_items (VigilAuditDb  *store,
-                   Items         *items,
-                   gboolean       polite,
-                   gint64        *head_id,
-                   char          *head_hash,
-                   GError       **error)
+              Items         *items,
+              gboolean       polite,
+              gint64        *head_id,
+              char          *head_hash,
+              GError       **error)
 {
   VigilAuditDbRow rows[VIGIL_AUDIT_DB_GROUP];
   const Item *last = NULL;

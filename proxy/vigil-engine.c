@@ -355,8 +355,6 @@ load_connections (VigilEngine *self,
 
 /* ---- policy ------------------------------------------------------------------------- */
 
-#define POLICY_POLL_MS 500
-
 VigilClassifier *
 _vigil_engine_get_classifier (VigilEngine *self)
 {
@@ -462,13 +460,6 @@ vigil_engine_reload_connections (VigilEngine *self)
   vigil_engine_reload_policy (self);
 }
 
-static gboolean
-poll_policy_cb (gpointer data)
-{
-  vigil_engine_reload_policy (data);
-  return G_SOURCE_CONTINUE;
-}
-
 /* ---- events ------------------------------------------------------------------------- */
 
 /* Any thread. The console and the API see batches, never one call per statement. */
@@ -559,10 +550,13 @@ close_all_sessions (VigilEngine *self)
     vigil_session_close (l->data, "Vigil is shutting down");
 }
 
-#define WATCHDOG_MS 500
+/* How often sessions are checked for stalls, idle upstreams expire and the store is asked
+ * for a newer policy: one timer for all three, as GLib looks at every source of the
+ * context twice on each wakeup of the engine. */
+#define HOUSEKEEPING_MS 500
 
 static gboolean
-watchdog_cb (gpointer data)
+housekeeping_cb (gpointer data)
 {
   VigilEngine *self = data;
   g_autoptr(GList) sessions = g_hash_table_get_keys (self->sessions);
@@ -570,6 +564,7 @@ watchdog_cb (gpointer data)
   for (GList *l = sessions; l != NULL; l = l->next)
     vigil_session_watchdog (l->data);
   vigil_upstream_pool_expire (self->upstream_pool, g_get_monotonic_time ());
+  vigil_engine_reload_policy (self);
   return G_SOURCE_CONTINUE;
 }
 
@@ -577,8 +572,7 @@ static gpointer
 engine_thread_main (gpointer data)
 {
   VigilEngine *self = data;
-  g_autoptr(GSource) poll_source = NULL;
-  g_autoptr(GSource) watchdog_source = NULL;
+  g_autoptr(GSource) housekeeping = NULL;
 
   engine_thread_flag = TRUE;
   g_main_context_push_thread_default (self->context);
@@ -587,12 +581,9 @@ engine_thread_main (gpointer data)
   self->tcp_watch = watch_listener (self, self->tcp_listener);
   self->unix_watch = watch_listener (self, self->unix_listener);
   _vigil_engine_approvals_attach (self);
-  watchdog_source = g_timeout_source_new (WATCHDOG_MS);
-  g_source_set_callback (watchdog_source, watchdog_cb, self, NULL);
-  g_source_attach (watchdog_source, self->context);
-  poll_source = g_timeout_source_new (POLICY_POLL_MS);
-  g_source_set_callback (poll_source, poll_policy_cb, self, NULL);
-  g_source_attach (poll_source, self->context);
+  housekeeping = g_timeout_source_new (HOUSEKEEPING_MS);
+  g_source_set_callback (housekeeping, housekeeping_cb, self, NULL);
+  g_source_attach (housekeeping, self->context);
   while (!g_atomic_int_get (&self->stopping))
     g_main_context_iteration (self->context, TRUE);
   close_all_sessions (self);
@@ -605,8 +596,7 @@ engine_thread_main (gpointer data)
   /* Let the last callbacks (closing upstreams) run before the context goes. */
   while (g_main_context_iteration (self->context, FALSE))
     ;
-  g_source_destroy (poll_source);
-  g_source_destroy (watchdog_source);
+  g_source_destroy (housekeeping);
   vigil_poller_bind_thread (NULL);
   g_main_context_pop_thread_default (self->context);
   return NULL;

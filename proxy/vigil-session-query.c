@@ -55,11 +55,18 @@ prepared_unref (SessionPrepared *p)
 }
 
 static void
-portal_free (SessionPortal *portal)
+portal_clear (SessionPortal *portal)
 {
   prepared_unref (portal->prepared);
   g_free (portal->params);
   g_free (portal->results.each);
+  memset (portal, 0, sizeof *portal);
+}
+
+static void
+portal_free (SessionPortal *portal)
+{
+  portal_clear (portal);
   g_free (portal);
 }
 
@@ -693,6 +700,24 @@ read_result_formats (VigilWireReader *r,
   out->n = n;
 }
 
+/* The portal NAME, emptied for a Bind. A Bind usually replaces a portal of the same
+ * name (the unnamed one, every statement): its slot is reused, not freed and made again. */
+static SessionPortal *
+portal_rebind (VigilSession *self,
+               const char   *name)
+{
+  SessionPortal *p = g_hash_table_lookup (self->portals, name);
+
+  if (p == NULL)
+    {
+      p = g_new0 (SessionPortal, 1);
+      g_hash_table_insert (self->portals, g_strdup (name), p);
+      return p;
+    }
+  portal_clear (p);
+  return p;
+}
+
 static MessageResult
 handle_bind (VigilSession *self,
              const guint8 *msg,
@@ -714,11 +739,12 @@ handle_bind (VigilSession *self,
   prepared = g_hash_table_lookup (self->prepared, statement);
   if (prepared != NULL)
     {
-      p = g_new0 (SessionPortal, 1);
-      p->prepared = prepared_ref (prepared);
+      SessionPrepared *bound = prepared_ref (prepared);
+
+      p = portal_rebind (self, portal);
+      p->prepared = bound;
       p->params = g_steal_pointer (&params);
       read_result_formats (&r, &p->results);
-      g_hash_table_replace (self->portals, g_strdup (portal), p);
     }
   else
     g_hash_table_remove (self->portals, portal);
