@@ -720,7 +720,9 @@ vigil_engine_init (VigilEngine *self)
   self->port = VIGIL_DEFAULT_PORT;
   self->socket_dir = g_build_filename (g_get_user_runtime_dir (), "vigil", NULL);
   self->startup_timeout = 30;
-  self->context = g_main_context_new ();
+  /* Ownerless: a source attached from the engine thread itself wakes its poll too, so
+   * the poller can deliver socket events without returning to GLib each time. */
+  self->context = g_main_context_new_with_flags (G_MAIN_CONTEXT_FLAGS_OWNERLESS_POLLING);
   self->events = vigil_event_hub_new ();
   self->metrics = vigil_metrics_new ();
   g_mutex_init (&self->policy_lock);
@@ -866,7 +868,7 @@ vigil_engine_start (VigilEngine  *self,
   self->approvals = vigil_approvals_open (vigil_store_get_data_dir (self->store), error);
   if (self->approvals == NULL)
     return FALSE;
-  self->poller = vigil_poller_new (self->context, error);
+  self->poller = vigil_poller_new (self->context, VIGIL_POLLER_CONTEXT_OWNERLESS, error);
   if (self->poller == NULL)
     return FALSE;
   self->tcp_listener = listen_tcp (self, error);

@@ -43,6 +43,7 @@ struct _VigilPoller
 {
   int                 epfd;
   int                 wakeup_fd;  /* the context's own, also in the epoll set; or -1 */
+  gboolean            ownerless;  /* the context signals wakeup_fd for every change */
   GMainContext       *context;
   GSource            *source;
   gboolean            dispatching;
@@ -118,6 +119,18 @@ poller_source_prepare (GSource *source,
   return ((PollerSource *) source)->poller->batch > 0;
 }
 
+/* Hands the first N events to their watches' callbacks. */
+static void
+dispatch_events (VigilPoller *self,
+                 int          n)
+{
+  self->dispatching = TRUE;
+  gather (self, n);
+  deliver (self, n);
+  self->dispatching = FALSE;
+  free_removed (self);
+}
+
 static gboolean
 poller_source_dispatch (GSource     *source,
                         GSourceFunc  callback,
@@ -135,11 +148,7 @@ poller_source_dispatch (GSource     *source,
         g_warning ("epoll_wait failed: %s", g_strerror (errno));
       return G_SOURCE_CONTINUE;
     }
-  self->dispatching = TRUE;
-  gather (self, n);
-  deliver (self, n);
-  self->dispatching = FALSE;
-  free_removed (self);
+  dispatch_events (self, n);
   return G_SOURCE_CONTINUE;
 }
 
@@ -176,6 +185,43 @@ only_ours (VigilPoller  *self,
   return *epoll_rec != NULL && *wakeup_rec != NULL;
 }
 
+/* Takes the wakeup fd's event out of the first N: the sockets' events that are left,
+ * first in the array; *WOKEN whether it was there. */
+static int
+split_wakeup (VigilPoller *self,
+              int          n,
+              gboolean    *woken)
+{
+  int kept = 0;
+
+  *woken = FALSE;
+  for (int i = 0; i < n; i++)
+    {
+      if (is_wakeup (self, &self->events[i]))
+        *woken = TRUE;
+      else
+        self->events[kept++] = self->events[i];
+    }
+  return kept;
+}
+
+/* Milliseconds until DEADLINE (monotonic microseconds; -1: none), rounded up. */
+static int
+wait_ms (gint64 deadline)
+{
+  gint64 left;
+
+  if (deadline < 0)
+    return -1;
+  left = deadline - g_get_monotonic_time ();
+  return left <= 0 ? 0 : (int) MIN ((left + 999) / 1000, G_MAXINT);
+}
+
+/* The wait of one iteration of the context. With an ownerless context, a wakeup that
+ * finds only sockets ready is delivered here and the wait goes on, up to the deadline
+ * GLib gave: GLib prepares and checks its sources (twice a statement otherwise) only when
+ * a timer is due or its wakeup fd says a source came, changed or was invoked, which an
+ * ownerless context signals even from this thread. */
 static gint
 poller_poll (GPollFD *fds,
              guint    nfds,
@@ -183,21 +229,28 @@ poller_poll (GPollFD *fds,
 {
   VigilPoller *self = thread_poller;
   GPollFD *epoll_rec, *wakeup_rec;
-  int n, kept = 0;
-  gboolean woken = FALSE;
+  gint64 deadline;
+  int n, kept;
+  gboolean woken;
 
   if (self == NULL || self->wakeup_fd < 0 || self->batch > 0 ||
       !only_ours (self, fds, nfds, &epoll_rec, &wakeup_rec))
     return g_poll (fds, nfds, timeout);
-  n = epoll_wait (self->epfd, self->events, POLLER_BATCH, timeout);
-  if (n < 0)
-    return -1;
-  for (int i = 0; i < n; i++)
+  deadline = timeout < 0 ? -1 : g_get_monotonic_time () + (gint64) timeout * 1000;
+  for (;;)
     {
-      if (is_wakeup (self, &self->events[i]))
-        woken = TRUE;
-      else
-        self->events[kept++] = self->events[i];
+      n = epoll_wait (self->epfd, self->events, POLLER_BATCH, wait_ms (deadline));
+      if (n < 0)
+        return -1;
+      kept = split_wakeup (self, n, &woken);
+      if (!self->ownerless || timeout == 0 || woken || kept == 0)
+        break;
+      dispatch_events (self, kept);
+      if (wait_ms (deadline) == 0)
+        {
+          kept = 0;
+          break;
+        }
     }
   self->batch = kept;
   epoll_rec->revents = kept > 0 ? G_IO_IN : 0;
@@ -244,8 +297,9 @@ watch_wakeup_fd (VigilPoller *self)
 /* ---- public -------------------------------------------------------------------------- */
 
 VigilPoller *
-vigil_poller_new (GMainContext  *context,
-                  GError       **error)
+vigil_poller_new (GMainContext       *context,
+                  VigilPollerFlags    flags,
+                  GError            **error)
 {
   VigilPoller *self;
   int epfd = epoll_create1 (EPOLL_CLOEXEC);
@@ -260,6 +314,7 @@ vigil_poller_new (GMainContext  *context,
     }
   self = g_new0 (VigilPoller, 1);
   self->epfd = epfd;
+  self->ownerless = (flags & VIGIL_POLLER_CONTEXT_OWNERLESS) != 0;
   self->context = g_main_context_ref (context);
   /* Before the poller's own source is there: a context with no source polls only it. */
   watch_wakeup_fd (self);

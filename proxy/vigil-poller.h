@@ -28,8 +28,19 @@ typedef void (*VigilPollerFunc) (VigilPollerWatch *watch,
                                  GIOCondition      revents,
                                  gpointer          user_data);
 
+typedef enum {
+  VIGIL_POLLER_FLAGS_NONE = 0,
+  /* CONTEXT was made with G_MAIN_CONTEXT_FLAGS_OWNERLESS_POLLING: GLib then signals its
+   * wakeup for every source attached or changed, from any thread. On the bound thread, a
+   * wait that finds only sockets ready delivers their events and goes on waiting, so an
+   * iteration of CONTEXT returns only once GLib has something to do (a timer due, a
+   * source attached, an invoke, g_main_context_wakeup). */
+  VIGIL_POLLER_CONTEXT_OWNERLESS = 1 << 0,
+} VigilPollerFlags;
+
 /* A poller whose wakeups CONTEXT dispatches; NULL (and ERROR set) without an epoll set. */
 VigilPoller      *vigil_poller_new           (GMainContext      *context,
+                                              VigilPollerFlags   flags,
                                               GError           **error);
 /* Every watch must be removed first. */
 void              vigil_poller_free          (VigilPoller       *self);

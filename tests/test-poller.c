@@ -25,6 +25,8 @@ typedef struct
   GIOCondition      taken_b;       /* what A's callback took of B's events */
   gboolean          a_takes_b;
   gboolean          removes_both;  /* whichever callback runs removes both watches */
+  guint             hops;          /* bytes relayed between A and B (relay_cb) */
+  gboolean          idle_ran;
 } Fixture;
 
 static void
@@ -50,14 +52,23 @@ watch_cb (VigilPollerWatch *watch,
     }
 }
 
+/* DATA non-NULL: an ownerless context, as the engine's. */
 static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
 
-  f->context = g_main_context_new ();
-  f->poller = vigil_poller_new (f->context, &error);
+  if (data != NULL)
+    {
+      f->context = g_main_context_new_with_flags (G_MAIN_CONTEXT_FLAGS_OWNERLESS_POLLING);
+      f->poller = vigil_poller_new (f->context, VIGIL_POLLER_CONTEXT_OWNERLESS, &error);
+    }
+  else
+    {
+      f->context = g_main_context_new ();
+      f->poller = vigil_poller_new (f->context, VIGIL_POLLER_FLAGS_NONE, &error);
+    }
   g_assert_no_error (error);
   g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, f->a), ==, 0);
   g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, f->b), ==, 0);
@@ -277,20 +288,28 @@ test_bound_cross_thread (Fixture       *f,
   g_assert_cmpuint (f->calls_a + f->calls_b, ==, 0);
 }
 
-static void
-test_bound_timeout (Fixture       *f,
-                    gconstpointer  data)
+/* Iterates until a timer of MS milliseconds, attached now, has run: how long it took. */
+static gint64
+run_until_timer (Fixture *f,
+                 guint    ms)
 {
-  g_autoptr(GSource) timeout = g_timeout_source_new (30);
+  g_autoptr(GSource) timeout = g_timeout_source_new (ms);
   gboolean fired = FALSE;
   gint64 start = g_get_monotonic_time ();
 
-  /* The wait itself must end when the timer is due. */
   g_source_set_callback (timeout, flag_cb, &fired, NULL);
   g_source_attach (timeout, f->context);
   while (!fired)
     g_main_context_iteration (f->context, TRUE);
-  g_assert_cmpint (g_get_monotonic_time () - start, >=, 25 * 1000);
+  return g_get_monotonic_time () - start;
+}
+
+static void
+test_bound_timeout (Fixture       *f,
+                    gconstpointer  data)
+{
+  /* The wait itself must end when the timer is due. */
+  g_assert_cmpint (run_until_timer (f, 30), >=, 25 * 1000);
 }
 
 static gboolean
@@ -392,6 +411,130 @@ test_bound_removed_before_delivery (Fixture       *f,
   g_assert_cmpuint (f->calls_a, ==, 0);
 }
 
+/* ---- an ownerless context: the wait goes on past the sockets' events ----------------- */
+
+#define RELAY_HOPS 50
+#define OWNERLESS ((gconstpointer) "ownerless")
+
+typedef struct
+{
+  GSource parent;
+  guint   prepares;
+} CountingSource;
+
+/* Never ready: counts how often GLib prepares its sources. */
+static gboolean
+counting_prepare (GSource *source,
+                  gint    *timeout)
+{
+  ((CountingSource *) source)->prepares++;
+  *timeout = -1;
+  return FALSE;
+}
+
+static GSourceFuncs counting_funcs = {
+  .prepare = counting_prepare,
+};
+
+/* Reads the byte that woke it and sends one to the other socket, RELAY_HOPS times in all;
+ * then wakes the context, the only way its iteration ends. */
+static void
+relay_cb (VigilPollerWatch *watch,
+          GIOCondition      revents,
+          gpointer          user_data)
+{
+  Fixture *f = user_data;
+  gboolean on_a = watch == f->watch_a;
+  char byte;
+
+  g_assert_cmpint (read (on_a ? f->a[0] : f->b[0], &byte, 1), ==, 1);
+  if (++f->hops == RELAY_HOPS)
+    g_main_context_wakeup (f->context);
+  else
+    send_byte (on_a ? f->b[1] : f->a[1]);
+}
+
+static void
+watch_both (Fixture         *f,
+            VigilPollerFunc  func)
+{
+  g_clear_pointer (&f->watch_a, vigil_poller_unwatch);
+  g_clear_pointer (&f->watch_b, vigil_poller_unwatch);
+  f->watch_a = vigil_poller_watch (f->poller, f->a[0], G_IO_IN, func, f, NULL);
+  f->watch_b = vigil_poller_watch (f->poller, f->b[0], G_IO_IN, func, f, NULL);
+  g_assert_true (f->watch_a != NULL && f->watch_b != NULL);
+}
+
+static void
+test_ownerless_relay (Fixture       *f,
+                      gconstpointer  data)
+{
+  CountingSource *counter = (CountingSource *) g_source_new (&counting_funcs,
+                                                             sizeof (CountingSource));
+  guint prepares;
+
+  watch_both (f, relay_cb);
+  g_source_attach (&counter->parent, f->context);
+  iterate (f);
+  prepares = counter->prepares;
+  send_byte (f->a[1]);
+  g_main_context_iteration (f->context, TRUE);
+  /* One iteration carried the whole relay: every hop was delivered inside the wait, and
+   * GLib prepared its sources once for all of them. */
+  g_assert_cmpuint (f->hops, ==, RELAY_HOPS);
+  g_assert_cmpuint (counter->prepares - prepares, ==, 1);
+  g_source_destroy (&counter->parent);
+  g_source_unref (&counter->parent);
+}
+
+/* Attaches an idle source from inside the wait, and does nothing else to wake GLib. */
+static void
+attach_idle_cb (VigilPollerWatch *watch,
+                GIOCondition      revents,
+                gpointer          user_data)
+{
+  Fixture *f = user_data;
+  g_autoptr(GSource) idle = g_idle_source_new ();
+  char byte;
+
+  g_assert_cmpint (read (f->a[0], &byte, 1), ==, 1);
+  g_source_set_callback (idle, flag_cb, &f->idle_ran, NULL);
+  g_source_attach (idle, f->context);
+}
+
+static void
+test_ownerless_attach_in_callback (Fixture       *f,
+                                   gconstpointer  data)
+{
+  g_autoptr(GSource) guard = g_timeout_source_new (2000);
+  gboolean guard_fired = FALSE;
+  gint64 start;
+
+  watch_both (f, attach_idle_cb);
+  g_source_set_callback (guard, flag_cb, &guard_fired, NULL);
+  g_source_attach (guard, f->context);
+  iterate (f);
+  start = g_get_monotonic_time ();
+  send_byte (f->a[1]);
+  while (!f->idle_ran && !guard_fired)
+    g_main_context_iteration (f->context, TRUE);
+  /* The attach woke the wait at once, not the guard two seconds later. */
+  g_assert_true (f->idle_ran);
+  g_assert_false (guard_fired);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
+  g_source_destroy (guard);
+}
+
+static void
+test_ownerless_timer_while_busy (Fixture       *f,
+                                 gconstpointer  data)
+{
+  /* A's byte is never read: it is ready at every wait. The timer still runs when due. */
+  send_byte (f->a[1]);
+  g_assert_cmpint (run_until_timer (f, 30), >=, 25 * 1000);
+  g_assert_cmpuint (f->calls_a, >, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -415,5 +558,15 @@ main (int   argc,
               bound_tear_down);
   g_test_add ("/poller/bound/removed-before-delivery", Fixture, NULL, bound_set_up,
               test_bound_removed_before_delivery, bound_tear_down);
+  g_test_add ("/poller/ownerless/relay", Fixture, OWNERLESS, bound_set_up,
+              test_ownerless_relay, bound_tear_down);
+  g_test_add ("/poller/ownerless/attach-in-callback", Fixture, OWNERLESS, bound_set_up,
+              test_ownerless_attach_in_callback, bound_tear_down);
+  g_test_add ("/poller/ownerless/timer-while-busy", Fixture, OWNERLESS, bound_set_up,
+              test_ownerless_timer_while_busy, bound_tear_down);
+  g_test_add ("/poller/ownerless/cross-thread", Fixture, OWNERLESS, bound_set_up,
+              test_bound_cross_thread, bound_tear_down);
+  g_test_add ("/poller/ownerless/timeout", Fixture, OWNERLESS, bound_set_up,
+              test_bound_timeout, bound_tear_down);
   return g_test_run ();
 }
