@@ -28,6 +28,8 @@
 #include "vigil-store.h"
 
 #define DESCRIBED_MAX 256
+/* The audit scratch string keeps a buffer up to this size between statements. */
+#define AUDIT_SCRATCH_KEEP (64 * 1024)
 
 /* Type OIDs (pg_type.h): their text (and for scalars, binary) form is text. */
 enum {
@@ -973,6 +975,7 @@ _vigil_session_mask_new (VigilSession *self)
                                            (GDestroyNotify) g_array_unref);
   mask->value = g_string_new (NULL);
   mask->value2 = g_string_new (NULL);
+  mask->audit = g_string_new (NULL);
   return mask;
 }
 
@@ -991,6 +994,7 @@ _vigil_session_mask_free (SessionMask *mask)
   g_free (mask->describing);
   g_string_free (mask->value, TRUE);
   g_string_free (mask->value2, TRUE);
+  g_string_free (mask->audit, TRUE);
   g_free (mask);
 }
 
@@ -1056,19 +1060,26 @@ _vigil_session_mask_for_audit (VigilSession *self,
                                guint        *masked)
 {
   SessionMask *mask = self->mask;
-  g_autoptr(GString) out = NULL;
   guint count = 0;
+  char *redacted;
 
   if (text == NULL || mask == NULL)
     return NULL;
   if (mask->masker == NULL)
     mask->masker = _vigil_session_mask_get_masker (self->engine);
-  out = g_string_new (NULL);
+  /* Most texts hold nothing to redact: the scratch string saves them an allocation. */
+  g_string_truncate (mask->audit, 0);
   /* Always redact, whatever the policy: the audit never keeps a value, masked or not. */
   if (!vigil_mask_text (mask->masker, text, strlen (text), VIGIL_DETECT_ALL, VIGIL_MASK_REDACT,
-                        out, &count))
+                        mask->audit, &count))
     return NULL;
   if (masked != NULL)
     *masked += count;
-  return g_string_free (g_steal_pointer (&out), FALSE);
+  redacted = g_strndup (mask->audit->str, mask->audit->len);
+  if (mask->audit->allocated_len > AUDIT_SCRATCH_KEEP)
+    {
+      g_string_free (mask->audit, TRUE);
+      mask->audit = g_string_new (NULL);
+    }
+  return redacted;
 }

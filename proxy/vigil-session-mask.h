@@ -98,6 +98,7 @@ struct _SessionMask
   /* scratch for values, reused */
   GString      *value;
   GString      *value2;
+  GString      *audit;          /* a statement's text or parameters, redacted for its record */
 };
 
 #define MASK_COPY_MAX_PENDING (64 * 1024 * 1024)

@@ -646,11 +646,20 @@ test_audit (void)
   PGconn *conn = vigil_test_env_connect (NULL);
   const char *params[] = { BOB_EMAIL };
   g_autofree char *audit = NULL;
+  g_autofree char *filler = NULL;
+  g_autofree char *big = NULL;
   PGresult *res;
   gint64 deadline;
 
   if (conn == NULL)
     return;
+  /* A text larger than the redaction buffer a session keeps, then the usual ones: each
+   * record is redacted, whichever buffer it was written in. */
+  filler = g_strnfill (70 * 1024, 'x');
+  big = g_strdup_printf ("select length('%s " BOB_EMAIL "')", filler);
+  res = PQexec (conn, big);
+  g_assert_cmpint (PQresultStatus (res), ==, PGRES_TUPLES_OK);
+  PQclear (res);
   res = PQexec (conn, "select * from customers where email = '" BOB_EMAIL "'");
   g_assert_cmpint (PQresultStatus (res), ==, PGRES_TUPLES_OK);
   PQclear (res);
@@ -671,6 +680,7 @@ test_audit (void)
     }
   while (strstr (audit, "\"params\":[\"[email]\"]") == NULL && g_get_monotonic_time () < deadline);
   g_test_message ("%s", audit);
+  g_assert_nonnull (strstr (audit, "xxx [email]')"));
   g_assert_nonnull (strstr (audit, "select * from customers where email = '[email]'"));
   g_assert_nonnull (strstr (audit, "\"params\":[\"[email]\"]"));
   assert_no_clear_value (audit, strlen (audit));
