@@ -264,24 +264,57 @@ described_key (SessionMask     *mask,
   return current->record->statement;
 }
 
+static gboolean
+same_plan (const GArray *a,
+           const GArray *b)
+{
+  return a->len == b->len && memcmp (a->data, b->data, a->len * sizeof (ColumnPlan)) == 0;
+}
+
+static void
+remember_described (SessionMask *mask,
+                    const char  *key,
+                    GArray      *plan)
+{
+  mask->described_last_key = key;
+  mask->described_last = plan;
+}
+
+static void
+forget_described (SessionMask *mask)
+{
+  g_hash_table_remove_all (mask->described);
+  remember_described (mask, NULL, NULL);
+}
+
 static void
 store_described (SessionMask     *mask,
                  SessionInFlight *current)
 {
   const char *key = described_key (mask, current);
-  GArray *copy;
+  gpointer stored_key = NULL;
+  GArray *copy = NULL;
 
   if (key == NULL)
     return;
-  copy = g_hash_table_lookup (mask->described, key);
-  if (copy != NULL && copy->len == mask->plan->len &&
-      memcmp (copy->data, mask->plan->data, mask->plan->len * sizeof (ColumnPlan)) == 0)
+  /* Usually the statement described last time, described alike (a driver's Describe
+   * before each Execute): its text needs no hashing. */
+  if (mask->described_last != NULL && strcmp (key, mask->described_last_key) == 0 &&
+      same_plan (mask->described_last, mask->plan))
     return;
+  if (g_hash_table_lookup_extended (mask->described, key, &stored_key, (gpointer *) &copy) &&
+      same_plan (copy, mask->plan))
+    {
+      remember_described (mask, stored_key, copy);
+      return;
+    }
   if (g_hash_table_size (mask->described) >= DESCRIBED_MAX)
-    g_hash_table_remove_all (mask->described);
+    forget_described (mask);
   copy = g_array_sized_new (FALSE, FALSE, sizeof (ColumnPlan), mask->plan->len);
   g_array_append_vals (copy, mask->plan->data, mask->plan->len);
-  g_hash_table_replace (mask->described, g_strdup (key), copy);
+  stored_key = g_strdup (key);
+  g_hash_table_replace (mask->described, stored_key, copy);
+  remember_described (mask, stored_key, copy);
 }
 
 void
@@ -714,7 +747,7 @@ handle_command_complete (SessionMask     *mask,
   catalog = _vigil_session_mask_catalog (mask);
   if (catalog != NULL)
     vigil_catalog_invalidate (catalog);
-  g_hash_table_remove_all (mask->described);
+  forget_described (mask);
 }
 
 /* ---- worker -------------------------------------------------------------------------- */
@@ -837,7 +870,7 @@ _vigil_session_mask_rules (SessionMask *mask)
   g_ptr_array_set_size (mask->column_rules, 0);
   mask->n_passes = 0;
   mask->rules_serial++;
-  g_hash_table_remove_all (mask->described);
+  forget_described (mask);
   rules = policy != NULL ? vigil_policy_get_masking_rules (policy, &n_rules) : NULL;
   for (guint i = 0; i < n_rules; i++)
     {

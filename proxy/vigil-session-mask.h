@@ -76,6 +76,8 @@ struct _SessionMask
   PlanState     state;
   GArray       *plan;           /* ColumnPlan */
   GHashTable   *described;      /* statement text -> GArray of ColumnPlan (no RowDescription) */
+  const char   *described_last_key;  /* the entry stored or confirmed last, borrowed from */
+  GArray       *described_last;      /* DESCRIBED (NULL when none) */
   char         *describing;     /* see _vigil_session_mask_set_describing */
   guint         rules_serial;   /* bumped each time the rules are worked out again */
 

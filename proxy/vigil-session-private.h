@@ -95,6 +95,7 @@ typedef struct
 {
   guint64          sync_seq;
   SessionPrepared *prepared;
+  GList            link;      /* in describing: no allocation a Describe */
 } SessionDescribe;
 
 /* A statement sent upstream whose result has not come back yet, in server order. Its
@@ -183,6 +184,7 @@ struct _VigilSession
   /* masking (engine thread only; see vigil-session-mask.c) */
   SessionMask       *mask;
   GByteArray        *scratch;         /* a rewritten message on its way out */
+  GString           *params_json;     /* scratch: a Bind's parameters as JSON */
 
   /* the statement held for approval (engine thread only) */
   HoldState          hold;

@@ -18,6 +18,8 @@
 #include "vigil-param-json.h"
 #include "vigil-session-private.h"
 
+/* The Bind scratch string keeps a buffer up to this size between statements. */
+#define PARAMS_SCRATCH_KEEP (64 * 1024)
 #define DENY_HINT "The policy in force does not allow it; see vigilctl policy list, or ask an admin."
 
 /* ---- prepared statements and portals ------------------------------------------------- */
@@ -158,7 +160,8 @@ _vigil_session_clear_statements (VigilSession *self)
   g_clear_pointer (&self->sql_prepared, g_hash_table_unref);
   while ((link = g_queue_pop_head_link (&self->inflight)) != NULL)
     _vigil_session_inflight_free (link->data);
-  g_queue_clear_full (&self->describing, (GDestroyNotify) _vigil_session_describe_free);
+  while ((link = g_queue_pop_head_link (&self->describing)) != NULL)
+    _vigil_session_describe_free (link->data);
   _vigil_session_record_finished (self);
 }
 
@@ -642,15 +645,20 @@ handle_parse (VigilSession *self,
   return MSG_CONSUMED;
 }
 
-/* Bind: portal, statement, formats, values. Returns the values as a JSON array. */
+/* Bind: portal, statement, formats, values. Returns the values as a JSON array, written
+ * in the session's scratch string first: one allocation a Bind, of the right size. */
 static char *
-bind_params_json (VigilWireReader *r,
+bind_params_json (VigilSession    *self,
+                  VigilWireReader *r,
                   const char     **portal,
                   const char     **statement)
 {
-  g_autoptr(GString) json = g_string_new ("[");
+  GString *json = self->params_json;
   gint16 nformats, nparams;
   const guint8 *formats;
+  char *copy;
+
+  g_string_assign (json, "[");
 
   if (!vigil_wire_read_string (r, portal) || !vigil_wire_read_string (r, statement) ||
       !vigil_wire_read_int16 (r, &nformats) || nformats < 0 ||
@@ -672,7 +680,13 @@ bind_params_json (VigilWireReader *r,
       vigil_param_json_append (json, value, vlen, binary);
     }
   g_string_append_c (json, ']');
-  return g_string_free (g_steal_pointer (&json), FALSE);
+  copy = g_strndup (json->str, json->len);
+  if (json->allocated_len > PARAMS_SCRATCH_KEEP)
+    {
+      g_string_free (json, TRUE);
+      self->params_json = g_string_new (NULL);
+    }
+  return copy;
 }
 
 /* The rest of a Bind: its result format codes. A malformed list is the server's to
@@ -730,7 +744,7 @@ handle_bind (VigilSession *self,
   SessionPortal *p;
 
   vigil_wire_reader_init (&r, msg + VIGIL_WIRE_HEADER_SIZE, len - VIGIL_WIRE_HEADER_SIZE);
-  params = bind_params_json (&r, &portal, &statement);
+  params = bind_params_json (self, &r, &portal, &statement);
   if (params == NULL)
     {
       _vigil_session_fatal (self, VIGIL_SQLSTATE_PROTOCOL_VIOLATION, "invalid Bind message");
@@ -936,7 +950,8 @@ handle_describe (VigilSession *self,
       d->prepared = prepared_ref (prepared);
     }
   d->sync_seq = self->syncs_sent;
-  g_queue_push_tail (&self->describing, d);
+  d->link.data = d;
+  g_queue_push_tail_link (&self->describing, &d->link);
   forward (self, msg, len);
   return MSG_CONSUMED;
 }

@@ -110,7 +110,7 @@ static void
 describe_answered (VigilSession *self)
 {
   if (current_describe (self) != NULL)
-    _vigil_session_describe_free (g_queue_pop_head (&self->describing));
+    _vigil_session_describe_free (g_queue_pop_head_link (&self->describing)->data);
 }
 
 /* ReadyForQuery: whatever this sync point still had in flight did not run, and its

@@ -61,6 +61,8 @@ session_release (VigilSession *self)
   _vigil_session_clear_statements (self);
   g_clear_pointer (&self->mask, _vigil_session_mask_free);
   g_clear_pointer (&self->scratch, g_byte_array_unref);
+  if (self->params_json != NULL)
+    g_string_free (self->params_json, TRUE);
   g_free (self->user);
   g_free (self->database);
   g_free (self->upstream_key);
@@ -754,6 +756,7 @@ vigil_session_new (VigilEngine *engine,
   _vigil_session_init_statements (self);
   self->mask = _vigil_session_mask_new (self);
   self->scratch = g_byte_array_new ();
+  self->params_json = g_string_new (NULL);
   if (!is_unix)
     g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
   return self;
