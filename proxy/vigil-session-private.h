@@ -100,7 +100,8 @@ typedef struct
 
 /* A statement sent upstream whose result has not come back yet, in server order. Its
  * record is AUDIT, whose strings are partly borrowed (static, interned, or the session's
- * own user and database, freed after the statements): never vigil_audit_record_free it. */
+ * own user, database and peer, freed after the statements): never vigil_audit_record_free
+ * it. */
 typedef struct
 {
   VigilAuditRecord *record;        /* &audit */

@@ -96,8 +96,6 @@ inflight_record_clear (SessionInFlight *f)
 {
   VigilAuditRecord *r = &f->audit;
 
-  g_free (r->exe);
-  g_free (r->os_user);
   g_free (r->statement);
   g_free (r->params);
   g_free (r->relations);
@@ -305,8 +303,8 @@ new_inflight (VigilSession         *self,
   if (self->peer != NULL)
     {
       r->pid = self->peer->pid;
-      r->exe = g_strdup (self->peer->exe);
-      r->os_user = g_strdup (self->peer->user);
+      r->exe = self->peer->exe;
+      r->os_user = self->peer->user;
     }
   r->connection = self->database;
   r->session = self->id;

@@ -57,8 +57,9 @@ session_release (VigilSession *self)
   g_clear_pointer (&self->startup, g_hash_table_unref);
   g_clear_pointer (&self->identity, vigil_identity_free);
   g_clear_pointer (&self->scram, vigil_scram_server_free);
-  g_clear_pointer (&self->peer, vigil_peer_free);
+  /* The statements' records borrow the peer's strings: they go first. */
   _vigil_session_clear_statements (self);
+  g_clear_pointer (&self->peer, vigil_peer_free);
   g_clear_pointer (&self->mask, _vigil_session_mask_free);
   g_clear_pointer (&self->scratch, g_byte_array_unref);
   if (self->params_json != NULL)
