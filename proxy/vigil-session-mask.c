@@ -28,8 +28,6 @@
 #include "vigil-store.h"
 
 #define DESCRIBED_MAX 256
-/* The audit scratch string keeps a buffer up to this size between statements. */
-#define AUDIT_SCRATCH_KEEP (64 * 1024)
 
 /* Type OIDs (pg_type.h): their text (and for scalars, binary) form is text. */
 enum {
@@ -1094,7 +1092,6 @@ _vigil_session_mask_for_audit (VigilSession *self,
 {
   SessionMask *mask = self->mask;
   guint count = 0;
-  char *redacted;
 
   if (text == NULL || mask == NULL)
     return NULL;
@@ -1108,11 +1105,5 @@ _vigil_session_mask_for_audit (VigilSession *self,
     return NULL;
   if (masked != NULL)
     *masked += count;
-  redacted = g_strndup (mask->audit->str, mask->audit->len);
-  if (mask->audit->allocated_len > AUDIT_SCRATCH_KEEP)
-    {
-      g_string_free (mask->audit, TRUE);
-      mask->audit = g_string_new (NULL);
-    }
-  return redacted;
+  return _vigil_session_scratch_copy (&mask->audit);
 }

@@ -37,6 +37,7 @@ typedef enum {
 /* Stop reading a side while the other side has this much unsent: bounds memory. */
 #define SESSION_HIGH_WATER    (256 * 1024)
 #define SESSION_DRAIN_TIMEOUT_MS 5000
+#define SESSION_SCRATCH_KEEP  (64 * 1024)
 
 typedef enum {
   MSG_CONSUMED,   /* handled; the next message may follow */
@@ -210,6 +211,9 @@ void     _vigil_session_clear_timeout    (VigilSession *self);
 void     _vigil_session_pump             (VigilSession *self);
 /* FALSE when the server connection cannot be watched (the kernel said why, in the log). */
 gboolean _vigil_session_attach_server    (VigilSession *self);
+/* A copy of *SCRATCH's text, at its size. A scratch string a large text grew past
+ * SESSION_SCRATCH_KEEP is replaced by a new one, not kept for the session's life. */
+char    *_vigil_session_scratch_copy     (GString     **scratch);
 
 /* vigil-session-query.c: client messages after login. */
 void     _vigil_session_init_statements  (VigilSession *self);

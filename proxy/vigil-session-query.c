@@ -18,8 +18,6 @@
 #include "vigil-param-json.h"
 #include "vigil-session-private.h"
 
-/* The Bind scratch string keeps a buffer up to this size between statements. */
-#define PARAMS_SCRATCH_KEEP (64 * 1024)
 #define DENY_HINT "The policy in force does not allow it; see vigilctl policy list, or ask an admin."
 
 /* ---- prepared statements and portals ------------------------------------------------- */
@@ -654,7 +652,6 @@ bind_params_json (VigilSession    *self,
   GString *json = self->params_json;
   gint16 nformats, nparams;
   const guint8 *formats;
-  char *copy;
 
   g_string_assign (json, "[");
 
@@ -678,13 +675,7 @@ bind_params_json (VigilSession    *self,
       vigil_param_json_append (json, value, vlen, binary);
     }
   g_string_append_c (json, ']');
-  copy = g_strndup (json->str, json->len);
-  if (json->allocated_len > PARAMS_SCRATCH_KEEP)
-    {
-      g_string_free (json, TRUE);
-      self->params_json = g_string_new (NULL);
-    }
-  return copy;
+  return _vigil_session_scratch_copy (&self->params_json);
 }
 
 /* The rest of a Bind: its result format codes. A malformed list is the server's to

@@ -156,6 +156,21 @@ vigil_session_close (VigilSession *self,
   _vigil_engine_session_closed (self->engine, self);
 }
 
+/* ---- scratch strings ----------------------------------------------------------------- */
+
+char *
+_vigil_session_scratch_copy (GString **scratch)
+{
+  char *copy = g_strndup ((*scratch)->str, (*scratch)->len);
+
+  if ((*scratch)->allocated_len > SESSION_SCRATCH_KEEP)
+    {
+      g_string_free (*scratch, TRUE);
+      *scratch = g_string_new (NULL);
+    }
+  return copy;
+}
+
 /* ---- timeouts ------------------------------------------------------------------------ */
 
 void
