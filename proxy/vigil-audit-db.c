@@ -30,6 +30,7 @@ exec_sql (sqlite3     *db,
 }
 
 #define ALL_FIELDS ((guint32) ((1u << VIGIL_AUDIT_N_FIELDS) - 1))
+#define WAL_AUTOCHECKPOINT_PAGES 1000  /* SQLite's default threshold */
 
 /* VIGIL_AUDIT_CONTENT_COLUMNS one by one (checked against it when the store opens). */
 static const char * const column_names[VIGIL_AUDIT_N_FIELDS] = {
@@ -338,6 +339,15 @@ void
 _vigil_audit_db_release_wal (VigilAuditDb *store)
 {
   sqlite3_exec (store->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+}
+
+/* Whether a commit that leaves the WAL past WAL_AUTOCHECKPOINT_PAGES also copies it back
+ * into the database, there and then (milliseconds). */
+void
+_vigil_audit_db_set_autocheckpoint (VigilAuditDb *store,
+                                    gboolean      enabled)
+{
+  sqlite3_wal_autocheckpoint (store->db, enabled ? WAL_AUTOCHECKPOINT_PAGES : 0);
 }
 
 typedef struct

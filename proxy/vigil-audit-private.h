@@ -237,10 +237,13 @@ gboolean _vigil_audit_db_transaction (VigilAuditDb            *store,
                                       gint64                  *out_head_id,
                                       char                    *out_head_hash,
                                       GError                 **error);
-/* Replays DATA_DIR's journal: what a crash left only there. */
 /* After a refused commit: gives the WAL's space back (a checkpoint that truncates it),
  * so that a full disk may take the next, smaller batch. Best effort. */
 void     _vigil_audit_db_release_wal (VigilAuditDb            *store);
+/* Off: commits leave the WAL to grow until it is on again (SQLite's own threshold). */
+void     _vigil_audit_db_set_autocheckpoint (VigilAuditDb     *store,
+                                             gboolean          enabled);
+/* Replays DATA_DIR's journal: what a crash left only there. */
 gboolean _vigil_audit_db_recover     (VigilAuditDb            *store,
                                       const char              *data_dir,
                                       gint64                  *out_head_id,

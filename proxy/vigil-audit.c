@@ -50,8 +50,12 @@
 #define HEAD_FILE_INTERVAL_US (100 * G_TIME_SPAN_MILLISECOND)
 #define ROOM_WAIT_US          (1 * G_TIME_SPAN_SECOND)
 #define JOURNAL_RESET_BYTES   (4 * 1024 * 1024)
-#define JOURNAL_FORCE_BYTES   (32 * 1024 * 1024)
+#define JOURNAL_FORCE_BYTES   (6 * 1024 * 1024)
 #define BUFFER_KEEP_BYTES     (1024 * 1024)
+
+/* A journal kept under its bound never leaves its resident pages (maybe_reset_journal). */
+G_STATIC_ASSERT (JOURNAL_RESET_BYTES < JOURNAL_FORCE_BYTES
+                 && JOURNAL_FORCE_BYTES + VIGIL_AUDIT_JOURNAL_CHUNK <= VIGIL_AUDIT_JOURNAL_RESIDENT);
 
 /* A chained entry on its way to the database, followed by its canonical encoding (as
  * hashed, LEN bytes) padded to 8 bytes. */
@@ -525,18 +529,25 @@ catch_up_locked (VigilAudit  *self,
   take_batch_locked (self, G_MAXUINT);
   g_mutex_unlock (&self->lock);
   apply_busy_timeout (self);
+  /* The WAL is copied back into the database by the writer's next batch, not here. */
+  _vigil_audit_db_set_autocheckpoint (&self->store, FALSE);
   ok = _vigil_audit_db_transaction (&self->store, insert_request, &request, &self->head_entries,
                                     self->head_hash, error);
+  _vigil_audit_db_set_autocheckpoint (&self->store, TRUE);
   batch_done (self, ok ? NULL : *error);
   return ok;
 }
 
 /* Once the database has everything the journal has, the journal starts over. A busy
- * engine may never leave the writer caught up at the end of a batch: past
- * journal_force_bytes the writer catches up while appends wait for it (a few ms, once per
- * so many MB), and statements that come meanwhile wait for the rewind
- * (wait_for_room_locked), so the journal stays bounded. A writer that stops caught up leaves an
- * empty journal (nothing to replay at the next start). */
+ * engine never leaves the writer caught up at the end of a batch (statements came while
+ * it committed), so past journal_reset_bytes the writer catches up with those while
+ * appends wait for it (under a millisecond: a batch's worth of statements, once per few
+ * MB) and rewinds. The journal so stays inside the pages it keeps mapped
+ * (VIGIL_AUDIT_JOURNAL_RESIDENT): a journal left to grow faults a page in on the engine's
+ * path every few statements, and a page fault costs more than the statement's record.
+ * Statements past journal_force_bytes wait for the rewind (wait_for_room_locked): the
+ * bound holds even when the writer is kept from the end of its batch. A writer that stops
+ * caught up leaves an empty journal (nothing to replay at the next start). */
 static void
 maybe_reset_journal (VigilAudit *self,
                      gboolean    stopping)
@@ -550,7 +561,7 @@ maybe_reset_journal (VigilAudit *self,
     {
       gboolean caught_up = self->unwritten->len == 0 && self->chain_id == self->head_entries;
 
-      if (!caught_up && !stopping && size >= self->journal_force_bytes)
+      if (!caught_up && !stopping)
         caught_up = catch_up_locked (self, &error);
       if (caught_up && !_vigil_audit_journal_reset (self->journal, &error))
         caught_up = FALSE;
