@@ -1,16 +1,21 @@
 /* vigil-peer.c: the local process behind a client socket.
  *
  * Unix sockets carry the peer's credentials (SO_PEERCRED). Loopback TCP does not, so we
- * find the client's end of the connection in /proc/net/tcp{,6}, take its inode and owner,
- * and look for the process holding "socket:[INODE]" among /proc/PID/fd.
+ * find the client's end of the connection (its inode and owner) through the kernel's
+ * socket diagnostics (vigil-peer-diag.c), or in /proc/net/tcp{,6} where those cannot be
+ * asked, and look for the process holding "socket:[INODE]" among /proc/PID/fd: first
+ * among the few processes found last (a client that connects again and again), then
+ * among the owner's processes, then among the rest.
  *
- * Runs on worker threads: no static buffers, reentrant libc calls only.
+ * Runs on worker threads: reentrant libc calls only; the recent processes are shared
+ * under a lock.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #define _GNU_SOURCE
 
 #include "vigil-peer.h"
+#include "vigil-peer-private.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -19,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define CMDLINE_MAX      4096
@@ -28,21 +34,10 @@
 #define PROC_PIDS_MAX    (1 << 16)   /* processes inspected while looking for a pid */
 #define PWBUF_MAX        (1 << 20)
 
-/* An address in IPv6 form (IPv4 as ::ffff:a.b.c.d) and a port, as /proc shows them. */
-typedef struct
-{
-  guint8  addr[16];
-  guint16 port;
-} Endpoint;
+#define RECENT_PIDS      4           /* processes found last, looked at first */
 
-/* One socket line of /proc/net/tcp{,6}. */
-typedef struct
-{
-  Endpoint local;
-  Endpoint remote;
-  guint    uid;
-  guint64  inode;
-} ProcSocket;
+static GMutex recent_lock;
+static gint recent_pids[RECENT_PIDS];
 
 static VigilPeer *
 peer_new_unknown (void)
@@ -171,9 +166,9 @@ peer_fill_process (VigilPeer *self)
 
 /* /proc/net/tcp{,6} ------------------------------------------------------------------ */
 
-static gboolean
-endpoint_from_inet (GInetSocketAddress *sa,
-                    Endpoint           *out)
+gboolean
+_vigil_peer_endpoint_from_inet (GInetSocketAddress *sa,
+                                Endpoint           *out)
 {
   GInetAddress *ia = g_inet_socket_address_get_address (sa);
   const guint8 *bytes = g_inet_address_to_bytes (ia);
@@ -346,32 +341,91 @@ parse_pid (const char *name)
   return (gint) value;
 }
 
-static gint
-find_pid_for_inode (guint64 inode)
+/* Whether the process PID is the one holding TARGET ("socket:[INODE]"). */
+static gboolean
+process_holds (gint        pid,
+               const char *target,
+               guint      *fd_budget)
 {
-  char target[64];
-  guint fd_budget = PROC_FDS_MAX;
+  return pid > 0 && process_has_link (pid, target, fd_budget);
+}
+
+static gint
+find_among_recent (const char *target,
+                   guint      *fd_budget)
+{
+  gint pids[RECENT_PIDS];
+
+  g_mutex_lock (&recent_lock);
+  memcpy (pids, recent_pids, sizeof pids);
+  g_mutex_unlock (&recent_lock);
+  for (guint i = 0; i < RECENT_PIDS; i++)
+    if (process_holds (pids[i], target, fd_budget))
+      return pids[i];
+  return 0;
+}
+
+static void
+remember_pid (gint pid)
+{
+  g_mutex_lock (&recent_lock);
+  memmove (recent_pids + 1, recent_pids, (RECENT_PIDS - 1) * sizeof recent_pids[0]);
+  recent_pids[0] = pid;
+  g_mutex_unlock (&recent_lock);
+}
+
+/* Walks /proc: the processes UID owns are looked into at once, the others (a socket's
+ * holder may have changed its uid since, or been handed the socket) only if none of
+ * those holds it. */
+static gint
+find_in_proc (const char *target,
+              guint       uid,
+              guint      *fd_budget)
+{
+  g_autoptr(GArray) others = g_array_new (FALSE, FALSE, sizeof (gint));
   guint pid_budget = PROC_PIDS_MAX;
   struct dirent *entry;
   gint found = 0;
-  DIR *proc;
+  DIR *proc = opendir ("/proc");
 
-  g_snprintf (target, sizeof target, "socket:[%" G_GUINT64_FORMAT "]", inode);
-  proc = opendir ("/proc");
   if (proc == NULL)
     return 0;
-
-  while (found == 0 && fd_budget > 0 && pid_budget > 0 && (entry = readdir (proc)) != NULL)
+  while (found == 0 && *fd_budget > 0 && pid_budget > 0 && (entry = readdir (proc)) != NULL)
     {
       gint pid = parse_pid (entry->d_name);
+      struct stat st;
 
       if (pid <= 0)
         continue;
       pid_budget--;
-      if (process_has_link (pid, target, &fd_budget))
+      if (fstatat (dirfd (proc), entry->d_name, &st, 0) == 0 && st.st_uid != uid)
+        g_array_append_val (others, pid);
+      else if (process_holds (pid, target, fd_budget))
         found = pid;
     }
   closedir (proc);
+  for (guint i = 0; found == 0 && i < others->len && *fd_budget > 0; i++)
+    if (process_holds (g_array_index (others, gint, i), target, fd_budget))
+      found = g_array_index (others, gint, i);
+  return found;
+}
+
+static gint
+find_pid_for_inode (guint64 inode,
+                    guint   uid)
+{
+  char target[64];
+  guint fd_budget = PROC_FDS_MAX;
+  gint found;
+
+  g_snprintf (target, sizeof target, "socket:[%" G_GUINT64_FORMAT "]", inode);
+  found = find_among_recent (target, &fd_budget);
+  if (found == 0)
+    {
+      found = find_in_proc (target, uid, &fd_budget);
+      if (found > 0)
+        remember_pid (found);
+    }
   return found;
 }
 
@@ -408,17 +462,19 @@ vigil_peer_from_tcp (GInetSocketAddress *local,
   g_return_val_if_fail (G_IS_INET_SOCKET_ADDRESS (local), self);
   g_return_val_if_fail (G_IS_INET_SOCKET_ADDRESS (remote), self);
 
-  if (!endpoint_from_inet (local, &our_local) || !endpoint_from_inet (remote, &our_remote))
+  if (!_vigil_peer_endpoint_from_inet (local, &our_local)
+      || !_vigil_peer_endpoint_from_inet (remote, &our_remote))
     return self;
 
   /* The client's socket is the mirror of ours. IPv4 clients of a dual-stack listener
    * appear in /proc/net/tcp while we see them v4-mapped, hence both files. */
-  if (!find_proc_socket ("/proc/net/tcp", &our_remote, &our_local, &sock) &&
+  if (!_vigil_peer_diag_find_socket (&our_remote, &our_local, &sock) &&
+      !find_proc_socket ("/proc/net/tcp", &our_remote, &our_local, &sock) &&
       !find_proc_socket ("/proc/net/tcp6", &our_remote, &our_local, &sock))
     return self;
 
   self->uid = sock.uid;
-  self->pid = find_pid_for_inode (sock.inode);
+  self->pid = find_pid_for_inode (sock.inode, sock.uid);
   peer_fill_process (self);
   return self;
 }

@@ -7,9 +7,11 @@
 #include <pwd.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vigil-peer.h"
+#include "vigil-peer-private.h"
 
 /* A connected pair of loopback sockets: CLIENT connected to a listener, SERVER accepted. */
 typedef struct
@@ -96,6 +98,22 @@ tcp_pair_close (TcpPair *pair)
   g_clear_object (&pair->listener);
 }
 
+/* tcp_pair_open, or the test skipped (a machine without that loopback) and FALSE. */
+static gboolean
+tcp_pair_open_or_skip (TcpPair       *pair,
+                       GSocketFamily  listen_family,
+                       const char    *listen_host,
+                       const char    *connect_host)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (tcp_pair_open (pair, listen_family, listen_host, connect_host, &error))
+    return TRUE;
+  g_test_skip_printf ("no %s loopback: %s", listen_host, error->message);
+  tcp_pair_close (pair);
+  return FALSE;
+}
+
 /* Attributes the accepted socket SERVER the way the engine does. */
 static VigilPeer *
 attribute_accepted (GSocket *server)
@@ -124,6 +142,46 @@ assert_is_self (const VigilPeer *peer)
   str = vigil_peer_to_string (peer);
   g_assert_true (g_str_has_prefix (str, pid_str));
   g_assert_nonnull (strstr (str, "exe="));
+}
+
+/* The client's socket as the kernel's socket diagnostics find it from the accepted end:
+ * its inode and owner, for IPv4, IPv6 and an IPv4 client of a dual-stack listener. */
+static void
+assert_diag_finds_client (GSocketFamily  listen_family,
+                          const char    *listen_host,
+                          const char    *connect_host)
+{
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GSocketAddress) remote = NULL;
+  Endpoint our_local, our_remote;
+  ProcSocket found;
+  struct stat st;
+  TcpPair pair;
+
+  if (!tcp_pair_open_or_skip (&pair, listen_family, listen_host, connect_host))
+    return;
+  local = g_socket_get_local_address (pair.server, NULL);
+  remote = g_socket_get_remote_address (pair.server, NULL);
+  g_assert_true (_vigil_peer_endpoint_from_inet (G_INET_SOCKET_ADDRESS (local), &our_local));
+  g_assert_true (_vigil_peer_endpoint_from_inet (G_INET_SOCKET_ADDRESS (remote), &our_remote));
+  g_assert_cmpint (fstat (g_socket_get_fd (pair.client), &st), ==, 0);
+
+  g_assert_true (_vigil_peer_diag_find_socket (&our_remote, &our_local, &found));
+  g_assert_cmpuint (found.inode, ==, (guint64) st.st_ino);
+  g_assert_cmpuint (found.uid, ==, getuid ());
+  /* Asked the other way round, it is the server's end. */
+  g_assert_cmpint (fstat (g_socket_get_fd (pair.server), &st), ==, 0);
+  g_assert_true (_vigil_peer_diag_find_socket (&our_local, &our_remote, &found));
+  g_assert_cmpuint (found.inode, ==, (guint64) st.st_ino);
+  tcp_pair_close (&pair);
+}
+
+static void
+test_tcp_diag (void)
+{
+  assert_diag_finds_client (G_SOCKET_FAMILY_IPV4, "127.0.0.1", "127.0.0.1");
+  assert_diag_finds_client (G_SOCKET_FAMILY_IPV6, "::1", "::1");
+  assert_diag_finds_client (G_SOCKET_FAMILY_IPV6, "::", "127.0.0.1");
 }
 
 static void
@@ -173,18 +231,11 @@ run_tcp_self (GSocketFamily  family,
               const char    *listen_host,
               const char    *connect_host)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(VigilPeer) peer = NULL;
   TcpPair pair;
 
-  if (!tcp_pair_open (&pair, family, listen_host, connect_host, &error))
-    {
-      g_autofree char *msg = g_strdup_printf ("no %s loopback: %s", listen_host,
-                                              error->message);
-      tcp_pair_close (&pair);
-      g_test_skip (msg);
-      return;
-    }
+  if (!tcp_pair_open_or_skip (&pair, family, listen_host, connect_host))
+    return;
 
   peer = attribute_accepted (pair.server);
   assert_is_self (peer);
@@ -340,6 +391,7 @@ main (int   argc,
   g_test_add_func ("/peer/tcp/v4-mapped", test_tcp_v4_mapped);
   g_test_add_func ("/peer/tcp/child", test_tcp_child);
   g_test_add_func ("/peer/tcp/unknown", test_tcp_unknown);
+  g_test_add_func ("/peer/tcp/diag", test_tcp_diag);
   g_test_add_func ("/peer/to-string", test_to_string);
 
   return g_test_run ();
