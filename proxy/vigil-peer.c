@@ -5,7 +5,7 @@
  * socket diagnostics (vigil-peer-diag.c), or in /proc/net/tcp{,6} where those cannot be
  * asked, and look for the process holding "socket:[INODE]" among /proc/PID/fd: first
  * among the few processes found last (a client that connects again and again), then
- * among the owner's processes, then among the rest.
+ * among the owner's processes, then among the rest, the newest first.
  *
  * Runs on worker threads: reentrant libc calls only; the recent processes are shared
  * under a lock.
@@ -374,40 +374,50 @@ remember_pid (gint pid)
   g_mutex_unlock (&recent_lock);
 }
 
-/* Walks /proc: the processes UID owns are looked into at once, the others (a socket's
- * holder may have changed its uid since, or been handed the socket) only if none of
- * those holds it. */
+/* The first of PIDS, newest first, that holds TARGET. */
+static gint
+find_among_newest (GArray     *pids,
+                   const char *target,
+                   guint      *fd_budget)
+{
+  for (guint i = pids->len; i > 0 && *fd_budget > 0; i--)
+    if (process_holds (g_array_index (pids, gint, i - 1), target, fd_budget))
+      return g_array_index (pids, gint, i - 1);
+  return 0;
+}
+
+/* Walks /proc: the processes UID owns first, the others (a socket's holder may have
+ * changed its uid since, or been handed the socket) only if none of those holds it; in
+ * each, the newest process first, since /proc lists them by pid (a client started for
+ * one connection, as a script's psql, is among the last few). */
 static gint
 find_in_proc (const char *target,
               guint       uid,
               guint      *fd_budget)
 {
+  g_autoptr(GArray) owned = g_array_new (FALSE, FALSE, sizeof (gint));
   g_autoptr(GArray) others = g_array_new (FALSE, FALSE, sizeof (gint));
-  guint pid_budget = PROC_PIDS_MAX;
   struct dirent *entry;
-  gint found = 0;
+  gint found;
   DIR *proc = opendir ("/proc");
 
   if (proc == NULL)
     return 0;
-  while (found == 0 && *fd_budget > 0 && pid_budget > 0 && (entry = readdir (proc)) != NULL)
+  while (owned->len + others->len < PROC_PIDS_MAX && (entry = readdir (proc)) != NULL)
     {
       gint pid = parse_pid (entry->d_name);
       struct stat st;
 
       if (pid <= 0)
         continue;
-      pid_budget--;
       if (fstatat (dirfd (proc), entry->d_name, &st, 0) == 0 && st.st_uid != uid)
         g_array_append_val (others, pid);
-      else if (process_holds (pid, target, fd_budget))
-        found = pid;
+      else
+        g_array_append_val (owned, pid);
     }
   closedir (proc);
-  for (guint i = 0; found == 0 && i < others->len && *fd_budget > 0; i++)
-    if (process_holds (g_array_index (others, gint, i), target, fd_budget))
-      found = g_array_index (others, gint, i);
-  return found;
+  found = find_among_newest (owned, target, fd_budget);
+  return found != 0 ? found : find_among_newest (others, target, fd_budget);
 }
 
 static gint
