@@ -34,4 +34,11 @@ gboolean _vigil_peer_diag_find_socket (const Endpoint *local,
                                        const Endpoint *remote,
                                        ProcSocket     *out);
 
+/* The same, read from PATH (/proc/net/tcp or /proc/net/tcp6): every socket of the machine
+ * is listed there, so this is the fallback. */
+gboolean _vigil_peer_proc_find_socket (const char     *path,
+                                       const Endpoint *local,
+                                       const Endpoint *remote,
+                                       ProcSocket     *out);
+
 G_END_DECLS

@@ -272,11 +272,11 @@ read_line (FILE  *file,
 }
 
 /* Finds the socket whose local end is LOCAL and remote end is REMOTE. */
-static gboolean
-find_proc_socket (const char     *path,
-                  const Endpoint *local,
-                  const Endpoint *remote,
-                  ProcSocket     *out)
+gboolean
+_vigil_peer_proc_find_socket (const char     *path,
+                              const Endpoint *local,
+                              const Endpoint *remote,
+                              ProcSocket     *out)
 {
   char line[PROC_LINE_MAX];
   gboolean found = FALSE;
@@ -479,8 +479,8 @@ vigil_peer_from_tcp (GInetSocketAddress *local,
   /* The client's socket is the mirror of ours. IPv4 clients of a dual-stack listener
    * appear in /proc/net/tcp while we see them v4-mapped, hence both files. */
   if (!_vigil_peer_diag_find_socket (&our_remote, &our_local, &sock) &&
-      !find_proc_socket ("/proc/net/tcp", &our_remote, &our_local, &sock) &&
-      !find_proc_socket ("/proc/net/tcp6", &our_remote, &our_local, &sock))
+      !_vigil_peer_proc_find_socket ("/proc/net/tcp", &our_remote, &our_local, &sock) &&
+      !_vigil_peer_proc_find_socket ("/proc/net/tcp6", &our_remote, &our_local, &sock))
     return self;
 
   self->uid = sock.uid;

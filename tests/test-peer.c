@@ -144,12 +144,29 @@ assert_is_self (const VigilPeer *peer)
   g_assert_nonnull (strstr (str, "exe="));
 }
 
-/* The client's socket as the kernel's socket diagnostics find it from the accepted end:
- * its inode and owner, for IPv4, IPv6 and an IPv4 client of a dual-stack listener. */
+typedef gboolean (*FindSocketFunc) (const Endpoint *local,
+                                    const Endpoint *remote,
+                                    ProcSocket     *out);
+
+/* The fallback's signature as the diagnostics': the file the client's family is listed in
+ * (IPv4, v4-mapped included, in tcp), as vigil_peer_from_tcp tries them both. */
+static gboolean
+proc_find_socket (const Endpoint *local,
+                  const Endpoint *remote,
+                  ProcSocket     *out)
+{
+  return _vigil_peer_proc_find_socket ("/proc/net/tcp", local, remote, out) ||
+         _vigil_peer_proc_find_socket ("/proc/net/tcp6", local, remote, out);
+}
+
+/* The client's socket as FIND finds it from the accepted end: its inode and owner, for
+ * IPv4, IPv6 and an IPv4 client of a dual-stack listener; asked the other way round, the
+ * server's end. */
 static void
-assert_diag_finds_client (GSocketFamily  listen_family,
-                          const char    *listen_host,
-                          const char    *connect_host)
+assert_finds_client (FindSocketFunc  find,
+                     GSocketFamily   listen_family,
+                     const char     *listen_host,
+                     const char     *connect_host)
 {
   g_autoptr(GSocketAddress) local = NULL;
   g_autoptr(GSocketAddress) remote = NULL;
@@ -166,22 +183,34 @@ assert_diag_finds_client (GSocketFamily  listen_family,
   g_assert_true (_vigil_peer_endpoint_from_inet (G_INET_SOCKET_ADDRESS (remote), &our_remote));
   g_assert_cmpint (fstat (g_socket_get_fd (pair.client), &st), ==, 0);
 
-  g_assert_true (_vigil_peer_diag_find_socket (&our_remote, &our_local, &found));
+  g_assert_true (find (&our_remote, &our_local, &found));
   g_assert_cmpuint (found.inode, ==, (guint64) st.st_ino);
   g_assert_cmpuint (found.uid, ==, getuid ());
-  /* Asked the other way round, it is the server's end. */
   g_assert_cmpint (fstat (g_socket_get_fd (pair.server), &st), ==, 0);
-  g_assert_true (_vigil_peer_diag_find_socket (&our_local, &our_remote, &found));
+  g_assert_true (find (&our_local, &our_remote, &found));
   g_assert_cmpuint (found.inode, ==, (guint64) st.st_ino);
   tcp_pair_close (&pair);
 }
 
 static void
+assert_finds_clients (FindSocketFunc find)
+{
+  assert_finds_client (find, G_SOCKET_FAMILY_IPV4, "127.0.0.1", "127.0.0.1");
+  assert_finds_client (find, G_SOCKET_FAMILY_IPV6, "::1", "::1");
+  assert_finds_client (find, G_SOCKET_FAMILY_IPV6, "::", "127.0.0.1");
+}
+
+static void
 test_tcp_diag (void)
 {
-  assert_diag_finds_client (G_SOCKET_FAMILY_IPV4, "127.0.0.1", "127.0.0.1");
-  assert_diag_finds_client (G_SOCKET_FAMILY_IPV6, "::1", "::1");
-  assert_diag_finds_client (G_SOCKET_FAMILY_IPV6, "::", "127.0.0.1");
+  assert_finds_clients (_vigil_peer_diag_find_socket);
+}
+
+/* The fallback where netlink cannot be asked. */
+static void
+test_tcp_proc (void)
+{
+  assert_finds_clients (proc_find_socket);
 }
 
 static void
@@ -392,6 +421,7 @@ main (int   argc,
   g_test_add_func ("/peer/tcp/child", test_tcp_child);
   g_test_add_func ("/peer/tcp/unknown", test_tcp_unknown);
   g_test_add_func ("/peer/tcp/diag", test_tcp_diag);
+  g_test_add_func ("/peer/tcp/proc", test_tcp_proc);
   g_test_add_func ("/peer/to-string", test_to_string);
 
   return g_test_run ();
