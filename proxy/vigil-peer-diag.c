@@ -122,22 +122,18 @@ ask (int             fd,
      ProcSocket     *out)
 {
   struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-  guint8 *reply;
+  guint32 reply[DIAG_REPLY_MAX / sizeof (guint32)];  /* aligned as netlink headers are */
   DiagRequest message;
-  gboolean found;
   gssize n;
 
   build_request (&message, local, remote, family);
   if (sendto (fd, &message, sizeof message, 0, (struct sockaddr *) &kernel, sizeof kernel)
       != (gssize) sizeof message)
     return FALSE;
-  reply = g_malloc (DIAG_REPLY_MAX);
   do
-    n = recv (fd, reply, DIAG_REPLY_MAX, 0);
+    n = recv (fd, reply, sizeof reply, 0);
   while (n < 0 && errno == EINTR);
-  found = n > 0 && parse_reply (reply, (gsize) n, &message, out);
-  g_free (reply);
-  return found;
+  return n > 0 && parse_reply ((const guint8 *) reply, (gsize) n, &message, out);
 }
 
 gboolean
