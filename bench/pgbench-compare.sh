@@ -81,16 +81,37 @@ target_pid () {
   esac
 }
 
-# cpu_ticks PID: user + system time of every thread of PID so far, in clock ticks.
-cpu_ticks () { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# cpu_ticks PID: "USER SYSTEM" time so far in clock ticks, three times: of every thread of
+# PID, of Vigil's engine thread, of its audit writer (0 0 for a proxy without them).
+cpu_ticks () {
+  local pid=$1 task
+  {
+    awk '{ print "all", $14, $15 }' "/proc/$pid/stat" 2>/dev/null
+    for task in /proc/"$pid"/task/*; do
+      awk -v comm="$(cat "$task/comm" 2>/dev/null)" '{ print comm, $14, $15 }' "$task/stat" 2>/dev/null
+    done
+  } | awk '{ u[$1] += $2; s[$1] += $3 }
+      END { printf "%d %d %d %d %d %d\n", u["all"], s["all"], u["vigil-engine"], s["vigil-engine"],
+                   u["vigil-audit"], s["vigil-audit"] }'
+}
 
-# record_cpu KEY PID TICKS_BEFORE OUT: the proxy's CPU microseconds per transaction.
+# record_cpu KEY PID "TICKS_BEFORE" OUT: the proxy's CPU microseconds per transaction:
+# KEY (all threads, user + system), KEY-sys (their system time), KEY-engine,
+# KEY-engine-sys and KEY-writer (Vigil's threads).
 record_cpu () {
   local key=$1 pid=$2 before=$3 out=$4 after txns
   after=$(cpu_ticks "$pid")
   txns=$(awk '/^number of transactions actually processed:/ { print $6; exit }' "$out.txt")
-  awk -v d="$((after - before))" -v hz="$(getconf CLK_TCK)" -v n="${txns:-0}" -v k="$key" \
-    'BEGIN { if (n > 0) printf "%s %.1f\n", k, d * 1e6 / hz / n }' >>"$TMP/cpu.txt"
+  awk -v b="$before" -v a="$after" -v hz="$(getconf CLK_TCK)" -v n="${txns:-0}" -v k="$key" '
+    function us(ticks) { return ticks * 1e6 / hz / n }
+    BEGIN {
+      if (n == 0) exit
+      split(b, t0, " "); split(a, t1, " ")
+      for (i = 1; i <= 6; i++) d[i] = t1[i] - t0[i]
+      printf "%s %.1f\n%s-sys %.1f\n", k, us(d[1] + d[2]), k, us(d[2])
+      printf "%s-engine %.1f\n%s-engine-sys %.1f\n", k, us(d[3] + d[4]), k, us(d[4])
+      printf "%s-writer %.1f\n", k, us(d[5] + d[6])
+    }' >>"$TMP/cpu.txt"
 }
 
 # hold_sessions TARGET: BENCH_HELD idle sessions open on TARGET until release_sessions.
@@ -108,7 +129,8 @@ release_sessions () { stop_idle_clients held; }
 # and the proxy's CPU per transaction into cpu.txt. CLIENTS "8h": 8 clients while
 # BENCH_HELD idle sessions are held open on the same target.
 run_one () {
-  local round=$1 mode=$2 clients=${3%h} target=$4 jobs=1 port user password key out tps pid ticks=0
+  local round=$1 mode=$2 clients=${3%h} target=$4 jobs=1 port user password key out tps pid
+  local ticks="0 0 0 0 0 0"
   if [ "$clients" -gt 1 ]; then jobs=2; fi
   read -r port user password <<<"$(target_conn "$target")"
   key=$mode-$3-$target
@@ -177,19 +199,27 @@ print_table () {
   print_cpu_table
 }
 
-# What each proxy spends: CPU time of all its threads per transaction (median of rounds).
+# What each proxy spends: CPU time of all its threads per transaction (median of rounds),
+# and of Vigil's two busy threads: the engine (sessions, parsing, policy, masking, the
+# audit append) and the audit writer (SQLite). "sys": the part spent in the kernel.
 print_cpu_table () {
-  local mode clients b v
-  printf '\nproxy CPU per transaction, all threads, us (from /proc; median of rounds)\n\n'
-  printf '%-9s %7s %9s %9s %9s\n' mode clients pgbouncer vigil vigil/pgb
+  local mode clients key
+  printf '\nproxy CPU per transaction, us (from /proc; median of rounds): all threads, then\n'
+  printf "Vigil's engine thread and its audit writer thread; sys: of which in the kernel\n\n"
+  printf '%-9s %7s %9s %9s %9s %9s %9s %9s %9s\n' mode clients pgbouncer pgb-sys vigil \
+    vigil/pgb engine eng-sys writer
   for row in "${ROWS[@]}"; do
     read -r mode clients <<<"$row"
-    b=$(median_of "$mode-$clients-pgbouncer" "$TMP/cpu.txt")
-    v=$(median_of "$mode-$clients-vigil" "$TMP/cpu.txt")
-    printf '%-9s %7s %9s %9s %9s\n' "$mode" "$(clients_label "$clients")" "$b" "$v" \
-      "$(ratio "$v" "$b")"
+    key=$mode-$clients
+    printf '%-9s %7s %9s %9s %9s %9s %9s %9s %9s\n' "$mode" "$(clients_label "$clients")" \
+      "$(cpu_of "$key-pgbouncer")" "$(cpu_of "$key-pgbouncer-sys")" "$(cpu_of "$key-vigil")" \
+      "$(ratio "$(cpu_of "$key-vigil")" "$(cpu_of "$key-pgbouncer")")" \
+      "$(cpu_of "$key-vigil-engine")" "$(cpu_of "$key-vigil-engine-sys")" \
+      "$(cpu_of "$key-vigil-writer")"
   done
 }
+
+cpu_of () { median_of "$1" "$TMP/cpu.txt"; }
 
 # The rows of both tables: MODE CLIENTS (8h: 8 clients, BENCH_HELD idle sessions held).
 ROWS=("simple 1" "simple 8" "prepared 1" "prepared 8")
