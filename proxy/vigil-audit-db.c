@@ -123,12 +123,16 @@ insert_for (VigilAuditDb *store,
 
 /* Binds the entry exactly as it was hashed, so the row re-encodes to the same bytes: the
  * columns in FIELDS, in order, from parameter FIRST. Every parameter is bound each time,
- * so nothing needs clearing. The next row's first parameter. */
+ * so nothing needs clearing, except that with NULL_BOUND (one flag a column in FIELDS:
+ * the parameter holds NULL now) a NULL already bound is left as it is: bindings outlive
+ * sqlite3_reset, and a statement's row and its outcome's leave most columns NULL. The
+ * next row's first parameter. */
 static int
 bind_entry (sqlite3_stmt          *stmt,
             int                    first,
             const VigilAuditEntry *entry,
             guint32                fields,
+            gboolean              *null_bound,
             const char            *prev_hash,
             const char            *hash)
 {
@@ -137,9 +141,15 @@ bind_entry (sqlite3_stmt          *stmt,
   for (int i = 0; i < VIGIL_AUDIT_N_FIELDS; i++)
     {
       const VigilAuditValue *value = &entry->v[i];
+      gboolean is_null = value->type != 'I' && value->type != 'T';
 
       if ((fields & (1u << i)) == 0)
         continue;
+      if (null_bound != NULL && is_null && null_bound[i])
+        {
+          param++;
+          continue;
+        }
       if (value->type == 'I')
         sqlite3_bind_int64 (stmt, param, value->i);
       else if (value->type == 'T')
@@ -147,10 +157,12 @@ bind_entry (sqlite3_stmt          *stmt,
                            SQLITE_STATIC);
       else
         sqlite3_bind_null (stmt, param);
+      if (null_bound != NULL)
+        null_bound[i] = is_null;
       param++;
     }
-  sqlite3_bind_text (stmt, param, prev_hash, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, param + 1, hash, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, param, prev_hash, VIGIL_AUDIT_HEX_LEN, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, param + 1, hash, VIGIL_AUDIT_HEX_LEN, SQLITE_STATIC);
   return param + 2;
 }
 
@@ -228,7 +240,7 @@ _vigil_audit_db_append (VigilAuditDb               *store,
   if (!check_continues (id, prev_hex, *head_id, head_hash, error))
     return FALSE;
   insert = insert_for (store, entry_fields (entry), &fields);
-  bind_entry (insert, 1, entry, fields, prev_hex, hash_hex);
+  bind_entry (insert, 1, entry, fields, NULL, prev_hex, hash_hex);
   if (!step_insert (store, insert, error))
     return FALSE;
   *head_id = id;
@@ -256,7 +268,7 @@ append_group (VigilAuditDb           *store,
       id++;
       hash = rows[r].hash_hex;
       param = bind_entry (store->insert_group, param, &rows[r].entry, ALL_FIELDS,
-                          rows[r].prev_hex, rows[r].hash_hex);
+                          store->group_null_bound[r], rows[r].prev_hex, rows[r].hash_hex);
     }
   if (!step_insert (store, store->insert_group, error))
     return FALSE;
@@ -462,6 +474,10 @@ _vigil_audit_db_open (VigilAuditDb     *store,
       _vigil_audit_db_close (store);
       return FALSE;
     }
+  /* A statement just prepared has every parameter NULL. */
+  for (guint r = 0; r < VIGIL_AUDIT_DB_GROUP; r++)
+    for (guint i = 0; i < VIGIL_AUDIT_N_FIELDS; i++)
+      store->group_null_bound[r][i] = TRUE;
   return TRUE;
 }
 

@@ -196,6 +196,9 @@ typedef struct
   sqlite3           *db;
   sqlite3_stmt      *insert;  /* every column */
   sqlite3_stmt      *insert_group;  /* every column, VIGIL_AUDIT_DB_GROUP rows */
+  /* insert_group's parameters that hold NULL now, by row and column (all of them once
+   * prepared): bind_entry leaves those alone when they stay NULL */
+  gboolean           group_null_bound[VIGIL_AUDIT_DB_GROUP][VIGIL_AUDIT_N_FIELDS];
   sqlite3_stmt      *update_checkpoint;
   sqlite3_stmt      *select_head;
   VigilAuditDbShape  shapes[VIGIL_AUDIT_DB_SHAPES];
