@@ -13,12 +13,19 @@
 #include "vigil-audit-view.h"
 #include "vigil-export-dialog.h"
 #include "vigil-live-record.h"
+#include "vigil-record-cells.h"
 #include "vigil-record-details.h"
 
 /* Typing pauses this long before the search runs. */
 #define TYPING_DELAY_MS 300
 
 static const char *const decision_filters[] = { NULL, "allow", "deny", "review" };
+
+/* The column view's columns, in the template's order. */
+static const VigilRecordCell columns[] = {
+  VIGIL_RECORD_CELL_TIME, VIGIL_RECORD_CELL_IDENTITY, VIGIL_RECORD_CELL_STATEMENT,
+  VIGIL_RECORD_CELL_DECISION, VIGIL_RECORD_CELL_ROWS,
+};
 
 struct _VigilAuditView
 {
@@ -36,6 +43,7 @@ struct _VigilAuditView
   GtkDropDown        *decision_dropdown;
   GtkEntry           *since_entry;
   GtkEntry           *until_entry;
+  GtkColumnView      *column_view;
   GtkSingleSelection *selection;
   VigilRecordDetails *details;
   GtkLabel           *status_label;
@@ -319,6 +327,7 @@ vigil_audit_view_class_init (VigilAuditViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, VigilAuditView, decision_dropdown);
   gtk_widget_class_bind_template_child (widget_class, VigilAuditView, since_entry);
   gtk_widget_class_bind_template_child (widget_class, VigilAuditView, until_entry);
+  gtk_widget_class_bind_template_child (widget_class, VigilAuditView, column_view);
   gtk_widget_class_bind_template_child (widget_class, VigilAuditView, selection);
   gtk_widget_class_bind_template_child (widget_class, VigilAuditView, details);
   gtk_widget_class_bind_template_child (widget_class, VigilAuditView, status_label);
@@ -336,6 +345,7 @@ static void
 vigil_audit_view_init (VigilAuditView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  vigil_record_cells_attach (self->column_view, columns, G_N_ELEMENTS (columns));
   self->cancellable = g_cancellable_new ();
   update_pager (self);
 }

@@ -324,12 +324,14 @@ vigil_live_record_merge (VigilLiveRecord *self,
       g_free (self->error);
       self->error = g_strdup (source->error);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DECISION_LABEL]);
     }
   if (source->approver != NULL && g_strcmp0 (source->approver, self->approver) != 0)
     {
       g_free (self->approver);
       self->approver = g_strdup (source->approver);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_APPROVER]);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DECISION_LABEL]);
     }
   g_object_thaw_notify (G_OBJECT (self));
 }

@@ -12,10 +12,18 @@
 #include <glib/gi18n.h>
 
 #include "vigil-live-view.h"
+#include "vigil-record-cells.h"
 #include "vigil-record-details.h"
 
 /* Rows of the decision dropdown, in the template's order. */
 static const char *const decision_filters[] = { NULL, "allow", "deny", "review" };
+
+/* The column view's columns, in the template's order. */
+static const VigilRecordCell columns[] = {
+  VIGIL_RECORD_CELL_TIME, VIGIL_RECORD_CELL_IDENTITY, VIGIL_RECORD_CELL_PROCESS,
+  VIGIL_RECORD_CELL_CONNECTION, VIGIL_RECORD_CELL_STATEMENT, VIGIL_RECORD_CELL_DECISION,
+  VIGIL_RECORD_CELL_ROWS, VIGIL_RECORD_CELL_DURATION,
+};
 
 struct _VigilLiveView
 {
@@ -287,21 +295,6 @@ selected_cb (GtkSingleSelection *selection,
   vigil_record_details_set_record (self->details, gtk_single_selection_get_selected_item (selection));
 }
 
-static char **
-decision_css_classes (gpointer    instance,
-                      const char *decision)
-{
-  const char *klass = NULL;
-
-  if (g_strcmp0 (decision, "allow") == 0)
-    klass = "success";
-  else if (g_strcmp0 (decision, "deny") == 0)
-    klass = "error";
-  else if (g_strcmp0 (decision, "review") == 0)
-    klass = "warning";
-  return g_strdupv ((char *[]) { (char *) "decision", (char *) klass, NULL });
-}
-
 static void
 vigil_live_view_get_property (GObject    *object,
                               guint       prop_id,
@@ -403,7 +396,6 @@ vigil_live_view_class_init (VigilLiveViewClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, identity_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, decision_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, selected_cb);
-  gtk_widget_class_bind_template_callback (widget_class, decision_css_classes);
 
   gtk_widget_class_install_property_action (widget_class, "live.pause", "paused");
 }
@@ -415,6 +407,7 @@ vigil_live_view_init (VigilLiveView *self)
   GListStore *parts = g_list_store_new (G_TYPE_LIST_MODEL);
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  vigil_record_cells_attach (self->column_view, columns, G_N_ELEMENTS (columns));
   self->follow = TRUE;
   gtk_custom_filter_set_filter_func (self->filter, filter_record, self, NULL);
   all = gtk_string_list_new ((const char *[]) { _("All identities"), NULL });
