@@ -20,6 +20,21 @@ typedef struct
 
 static GPtrArray *cases;
 
+/* Prints QUERY (and what it became, if THEN is not NULL) as escaped ASCII: some cases are
+ * not UTF-8, and the test log must stay valid TAP. */
+static void
+print_query (const char *query,
+             const char *then)
+{
+  g_autofree char *first = g_strescape (query, NULL);
+  g_autofree char *second = then != NULL ? g_strescape (then, NULL) : NULL;
+
+  if (second != NULL)
+    g_test_message ("%s -> %s", first, second);
+  else
+    g_test_message ("%s", first);
+}
+
 static void
 case_free (Case *c)
 {
@@ -355,7 +370,7 @@ test_cache_by_shape (void)
 
       for (guint j = 0; j < second->len; j++)
         all |= ((VigilStatement *) second->pdata[j])->classes;
-      g_test_message ("%s -> %s", pairs[i].first, pairs[i].second);
+      print_query (pairs[i].first, pairs[i].second);
       g_assert_cmpuint (all & pairs[i].second_has, ==, pairs[i].second_has);
       /* Exactly what an uncached classification says. */
       g_assert_cmpuint (second->len, ==, fresh->len);
@@ -378,7 +393,7 @@ assert_shape (const char *query,
   g_autoptr(GString) shape = g_string_new (NULL);
   gboolean shaped = vigil_sql_shape (query, shape, NULL);
 
-  g_test_message ("%s", query);
+  print_query (query, NULL);
   if (expected == NULL)
     g_assert_false (shaped);
   else
