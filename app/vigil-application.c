@@ -743,7 +743,9 @@ start_engine (VigilApplication   *self,
       g_warning ("The proxy did not start: %s", self->engine_error->message);
       return;
     }
-  vigil_engine_set_event_sink (engine, g_main_context_default (),
+  /* Below the frame clock's priority: a batch waits for a frame that is due, so a flood
+   * the model takes longer than a frame to take in cannot keep the window from drawing. */
+  vigil_engine_set_event_sink (engine, g_main_context_default (), GDK_PRIORITY_REDRAW + 10,
                                vigil_live_model_push_batch, self->live);
   self->api = vigil_options_start_api (options, engine, self->store,
                                        vigil_store_get_data_dir (self->store),

@@ -490,6 +490,7 @@ call_sink (GPtrArray *records,
 void
 vigil_engine_set_event_sink (VigilEngine           *self,
                              GMainContext          *context,
+                             int                    priority,
                              VigilEngineEventsFunc  func,
                              gpointer               user_data)
 {
@@ -501,7 +502,8 @@ vigil_engine_set_event_sink (VigilEngine           *self,
   self->sink_func = func;
   self->sink_data = user_data;
   if (func != NULL)
-    self->sink_id = vigil_event_hub_subscribe (self->events, context, call_sink, self, NULL);
+    self->sink_id = vigil_event_hub_subscribe (self->events, context, priority, call_sink, self,
+                                               NULL);
 }
 
 guint
@@ -512,7 +514,8 @@ vigil_engine_subscribe_events (VigilEngine           *self,
                                GDestroyNotify         destroy)
 {
   g_return_val_if_fail (VIGIL_IS_ENGINE (self), 0);
-  return vigil_event_hub_subscribe (self->events, context, func, user_data, destroy);
+  return vigil_event_hub_subscribe (self->events, context, G_PRIORITY_DEFAULT, func, user_data,
+                                    destroy);
 }
 
 void
@@ -559,10 +562,17 @@ static gboolean
 housekeeping_cb (gpointer data)
 {
   VigilEngine *self = data;
-  g_autoptr(GList) sessions = g_hash_table_get_keys (self->sessions);
+  g_autoptr(GPtrArray) sessions = g_ptr_array_new_full (g_hash_table_size (self->sessions),
+                                                        (GDestroyNotify) vigil_session_unref);
+  GHashTableIter iter;
+  gpointer session;
 
-  for (GList *l = sessions; l != NULL; l = l->next)
-    vigil_session_watchdog (l->data);
+  /* Each held: a session the watchdog pumps may close, and the engine lets go of it. */
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, &session, NULL))
+    g_ptr_array_add (sessions, vigil_session_ref (session));
+  for (guint i = 0; i < sessions->len; i++)
+    vigil_session_watchdog (sessions->pdata[i]);
   vigil_upstream_pool_expire (self->upstream_pool, g_get_monotonic_time ());
   vigil_engine_reload_policy (self);
   return G_SOURCE_CONTINUE;

@@ -59,14 +59,15 @@ void         vigil_engine_reload_policy    (VigilEngine  *self);
 void         vigil_engine_reload_connections (VigilEngine *self);
 /* Closes every session and joins the engine thread. */
 void         vigil_engine_stop             (VigilEngine  *self);
-/* Live statement events for a console: FUNC runs on CONTEXT with batches (at most one
- * batch per ~50 ms frame) of VigilAuditRecord, masked, as the client saw them. A record
- * appears when the statement arrives (rows/duration -1) and again, same id, with its
- * outcome. The array and records belong to the engine; copy what you keep. */
+/* Live statement events for a console: FUNC runs on CONTEXT, at PRIORITY, with batches (at
+ * most one batch per ~50 ms frame) of VigilAuditRecord, masked, as the client saw them. A
+ * record appears when the statement arrives (rows/duration -1) and again, same id, with
+ * its outcome. The array and records belong to the engine; copy what you keep. */
 typedef void (*VigilEngineEventsFunc) (GPtrArray *records,
                                        gpointer   user_data);
 void         vigil_engine_set_event_sink   (VigilEngine           *self,
                                             GMainContext          *context,
+                                            int                    priority,
                                             VigilEngineEventsFunc  func,
                                             gpointer               user_data);
 

@@ -13,6 +13,7 @@ typedef struct
   guint           id;
   gboolean        alive;
   GMainContext   *context;
+  int             priority;      /* of the delivery on CONTEXT */
   VigilEventsFunc func;
   gpointer        user_data;
   GDestroyNotify  destroy;
@@ -74,6 +75,7 @@ queue_for (Subscriber             *s,
   s->scheduled = TRUE;
   g_atomic_int_inc (&s->refs);
   source = g_timeout_source_new (FRAME_MS);
+  g_source_set_priority (source, s->priority);
   g_source_set_callback (source, deliver_cb, s, (GDestroyNotify) subscriber_unref);
   g_source_attach (source, s->context);
   g_source_unref (source);
@@ -102,6 +104,7 @@ vigil_event_hub_free (VigilEventHub *self)
 guint
 vigil_event_hub_subscribe (VigilEventHub   *self,
                            GMainContext    *context,
+                           int              priority,
                            VigilEventsFunc  func,
                            gpointer         user_data,
                            GDestroyNotify   destroy)
@@ -113,6 +116,7 @@ vigil_event_hub_subscribe (VigilEventHub   *self,
   s->refs = 1;
   s->alive = TRUE;
   s->context = context ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
+  s->priority = priority;
   s->func = func;
   s->user_data = user_data;
   s->destroy = destroy;

@@ -19,8 +19,10 @@ typedef void (*VigilEventsFunc) (GPtrArray *records,
 
 VigilEventHub *vigil_event_hub_new         (void);
 void           vigil_event_hub_free        (VigilEventHub          *self);
+/* FUNC runs on CONTEXT, at PRIORITY, with what was published in the last ~50 ms. */
 guint          vigil_event_hub_subscribe   (VigilEventHub          *self,
                                             GMainContext           *context,
+                                            int                     priority,
                                             VigilEventsFunc         func,
                                             gpointer                user_data,
                                             GDestroyNotify          destroy);
