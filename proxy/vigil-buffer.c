@@ -71,6 +71,8 @@ vigil_buffer_append (VigilBuffer *self,
                      const void  *p,
                      gsize        n)
 {
+  if (n == 0)
+    return;   /* P may be NULL then (an empty GByteArray's data) */
   vigil_buffer_reserve (self, vigil_buffer_len (self) + n);
   memcpy (vigil_buffer_tail (self), p, n);
   self->end += n;

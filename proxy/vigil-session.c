@@ -815,16 +815,19 @@ vigil_session_watchdog (VigilSession *self)
     return;
   self->server_readable = TRUE;
   self->client_readable = TRUE;
+  /* The pump may close the session, and the engine then lets go of it: keep it until the
+   * report below is written. */
+  vigil_session_ref (self);
   _vigil_session_pump (self);
-  if (self->state == SESSION_CLOSED)
-    return;
-  if (vigil_buffer_len (&self->client_in) != before[0] ||
-      vigil_buffer_len (&self->server_in) != before[1] ||
-      vigil_buffer_len (&self->client_out) != before[2] ||
-      vigil_buffer_len (&self->server_out) != before[3])
+  if (self->state != SESSION_CLOSED &&
+      (vigil_buffer_len (&self->client_in) != before[0] ||
+       vigil_buffer_len (&self->server_in) != before[1] ||
+       vigil_buffer_len (&self->client_out) != before[2] ||
+       vigil_buffer_len (&self->server_out) != before[3]))
     g_message ("session=%" G_GUINT64_FORMAT " watchdog moved a stalled session (client_in=%zu "
                "server_in=%zu client_out=%zu server_out=%zu tls_pending=%d)", self->id,
                before[0], before[1], before[2], before[3], pending);
+  vigil_session_unref (self);
 }
 
 void
