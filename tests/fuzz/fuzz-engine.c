@@ -34,8 +34,6 @@
 
 #define UPSTREAM_SILENCE_MS 300
 
-static gint64 vm_peak_kb (void);
-
 static const char fuzz_policy[] =
   "{\"version\": 1, \"default_action\": \"allow\", \"rules\": [],"
   " \"masking\": ["
@@ -581,28 +579,30 @@ fuzz_engine_login (int fd)
   return login_failed ("ReadyForQuery");
 }
 
+/* A number from /proc/self/status ("VmPeak:", "Threads:"), 0 when unknown. */
 static gint64
-vm_peak_kb (void)
+process_status (const char *field)
 {
   g_autofree char *status = NULL;
   const char *line;
 
   if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL) ||
-      (line = strstr (status, "VmPeak:")) == NULL)
+      (line = strstr (status, field)) == NULL)
     return 0;
-  return g_ascii_strtoll (line + 7, NULL, 10);
+  return g_ascii_strtoll (line + strlen (field), NULL, 10);
 }
 
 void
 fuzz_engine_assert_alive (void)
 {
-  gint64 peak = vm_peak_kb ();
+  gint64 peak = process_status ("VmPeak:");
 
   /* Bytes that never arrived must not be allocated for: a wire length is checked first. */
   if (last_peak != 0 && peak - last_peak > FUZZ_ENGINE_MAX_GROWTH_KB)
     {
-      fprintf (stderr, "fuzz: the process reserved %" G_GINT64_FORMAT " MiB more for one input\n",
-               (peak - last_peak) / 1024);
+      fprintf (stderr, "fuzz: the process reserved %" G_GINT64_FORMAT " MiB more for one input "
+               "(%" G_GINT64_FORMAT " threads now)\n", (peak - last_peak) / 1024,
+               process_status ("Threads:"));
       abort ();
     }
   last_peak = peak;
@@ -610,11 +610,23 @@ fuzz_engine_assert_alive (void)
   g_autoptr(GByteArray) startup = startup_packet ();
   g_autoptr(GByteArray) body = g_byte_array_new ();
   int fd = fuzz_engine_connect ();
+  guint8 type = 0;
 
-  if (fd < 0 || !fuzz_engine_send (fd, startup->data, startup->len) ||
-      !expect_auth (fd, VIGIL_AUTH_SASL, body))
+  if (fd < 0 || !fuzz_engine_send (fd, startup->data, startup->len))
     {
-      fprintf (stderr, "fuzz: the engine no longer answers a valid startup\n");
+      fprintf (stderr, "fuzz: the engine no longer takes a connection (%s)\n",
+               fd < 0 ? "connect" : "send");
+      abort ();
+    }
+  /* What came instead of the SASL request says why (an ErrorResponse's fields, as text). */
+  if (!recv_message (fd, &type, body, 2000) || type != 'R' || body->len < 4 ||
+      vigil_wire_get_uint32 (body->data) != VIGIL_AUTH_SASL)
+    {
+      for (guint i = 0; i < body->len; i++)
+        if (body->data[i] == '\0')
+          body->data[i] = ' ';
+      fprintf (stderr, "fuzz: the engine no longer answers a valid startup (got '%c': %.*s)\n",
+               type != 0 ? type : '-', (int) MIN (body->len, 200), (const char *) body->data);
       abort ();
     }
   close (fd);
