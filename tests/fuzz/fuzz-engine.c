@@ -145,7 +145,10 @@ tcp_connect (guint16 port)
   setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   if (connect (fd, (struct sockaddr *) &sa, sizeof sa) != 0)
     {
+      int saved = errno;
+
       close (fd);
+      errno = saved;
       return -1;
     }
   return fd;
@@ -614,8 +617,8 @@ fuzz_engine_assert_alive (void)
 
   if (fd < 0 || !fuzz_engine_send (fd, startup->data, startup->len))
     {
-      fprintf (stderr, "fuzz: the engine no longer takes a connection (%s)\n",
-               fd < 0 ? "connect" : "send");
+      fprintf (stderr, "fuzz: the engine no longer takes a connection (%s: %s)\n",
+               fd < 0 ? "connect" : "send", g_strerror (errno));
       abort ();
     }
   /* What came instead of the SASL request says why (an ErrorResponse's fields, as text). */
