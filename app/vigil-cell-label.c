@@ -290,12 +290,6 @@ vigil_cell_label_init (VigilCellLabel *self)
   self->layout_width = -1;
 }
 
-GtkWidget *
-vigil_cell_label_new (const char *label)
-{
-  return g_object_new (VIGIL_TYPE_CELL_LABEL, "label", label, NULL);
-}
-
 /* A new text keeps the line's height; only a new length can change the natural width. */
 void
 vigil_cell_label_set_label (VigilCellLabel *self,

@@ -11,7 +11,6 @@ G_BEGIN_DECLS
 #define VIGIL_TYPE_CELL_LABEL (vigil_cell_label_get_type ())
 G_DECLARE_FINAL_TYPE (VigilCellLabel, vigil_cell_label, VIGIL, CELL_LABEL, GtkWidget)
 
-GtkWidget  *vigil_cell_label_new        (const char     *label);
 void        vigil_cell_label_set_label  (VigilCellLabel *self,
                                          const char     *label);
 const char *vigil_cell_label_get_label  (VigilCellLabel *self);

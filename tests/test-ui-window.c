@@ -174,23 +174,57 @@ count_changes_cb (GListModel *model,
   (*changes)++;
 }
 
-/* A cell under WIDGET showing exactly TEXT, or NULL. */
+typedef gboolean (*WidgetMatch) (GtkWidget     *widget,
+                                  gconstpointer  data);
+
+/* WIDGET or the first widget under it that MATCH accepts with DATA, or NULL. */
 static GtkWidget *
-find_cell (GtkWidget  *widget,
-           const char *text)
+find_descendant (GtkWidget     *widget,
+                 WidgetMatch    match,
+                 gconstpointer  data)
 {
-  if (VIGIL_IS_CELL_LABEL (widget) &&
-      g_strcmp0 (vigil_cell_label_get_label (VIGIL_CELL_LABEL (widget)), text) == 0)
+  if (match (widget, data))
     return widget;
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
-      GtkWidget *found = find_cell (child, text);
+      GtkWidget *found = find_descendant (child, match, data);
 
       if (found != NULL)
         return found;
     }
   return NULL;
+}
+
+static gboolean
+is_of_type (GtkWidget     *widget,
+            gconstpointer  type)
+{
+  return G_TYPE_CHECK_INSTANCE_TYPE (widget, GPOINTER_TO_SIZE (type));
+}
+
+/* The first widget of TYPE under WIDGET, or NULL. */
+static gpointer
+find_widget (GtkWidget *widget,
+             GType      type)
+{
+  return find_descendant (widget, is_of_type, GSIZE_TO_POINTER (type));
+}
+
+static gboolean
+cell_shows (GtkWidget     *widget,
+            gconstpointer  text)
+{
+  return VIGIL_IS_CELL_LABEL (widget) &&
+         g_strcmp0 (vigil_cell_label_get_label (VIGIL_CELL_LABEL (widget)), text) == 0;
+}
+
+/* A cell under WIDGET showing exactly TEXT, or NULL. */
+static GtkWidget *
+find_cell (GtkWidget  *widget,
+           const char *text)
+{
+  return find_descendant (widget, cell_shows, text);
 }
 
 typedef struct
@@ -419,18 +453,19 @@ request_decided (gpointer id)
   return request != NULL && !vigil_approval_is_pending (request);
 }
 
+static gboolean
+label_has (GtkWidget     *widget,
+           gconstpointer  needle)
+{
+  return GTK_IS_LABEL (widget) && strstr (gtk_label_get_label (GTK_LABEL (widget)), needle) != NULL;
+}
+
 /* A label anywhere under WIDGET (a toast, a dialog) whose text contains NEEDLE. */
 static gboolean
 label_contains (GtkWidget  *widget,
                 const char *needle)
 {
-  if (GTK_IS_LABEL (widget) && strstr (gtk_label_get_label (GTK_LABEL (widget)), needle) != NULL)
-    return TRUE;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if (label_contains (child, needle))
-      return TRUE;
-  return FALSE;
+  return find_descendant (widget, label_has, needle) != NULL;
 }
 
 static gboolean
@@ -1420,19 +1455,20 @@ held_statement_shown (gpointer data)
   return FALSE;
 }
 
+static gboolean
+drawn_text_has (GtkWidget     *widget,
+                gconstpointer  needle)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_is_drawable (widget) &&
+         strstr (gtk_label_get_text (GTK_LABEL (widget)), needle) != NULL;
+}
+
 /* A label under WIDGET whose visible text (markup stripped) contains NEEDLE. */
 static gboolean
 text_contains (GtkWidget  *widget,
                const char *needle)
 {
-  if (GTK_IS_LABEL (widget) && gtk_widget_is_drawable (widget) &&
-      strstr (gtk_label_get_text (GTK_LABEL (widget)), needle) != NULL)
-    return TRUE;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if (text_contains (child, needle))
-      return TRUE;
-  return FALSE;
+  return find_descendant (widget, drawn_text_has, needle) != NULL;
 }
 
 static gboolean
@@ -1735,17 +1771,7 @@ test_policy_editor_reorder (void)
 static GtkWidget *
 find_column_view (GtkWidget *widget)
 {
-  if (GTK_IS_COLUMN_VIEW (widget))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_column_view (child);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return find_widget (widget, GTK_TYPE_COLUMN_VIEW);
 }
 
 /* The parser's words for CANDIDATE, the whole draft the editor would have made. */
@@ -2258,28 +2284,36 @@ login_as (const char *dbname)
   return query->status == PGRES_COMMAND_OK;
 }
 
+/* A column view's GtkSingleSelection over MODEL. */
+static GtkSingleSelection *
+selection_over (GtkWidget     *widget,
+                gconstpointer  model)
+{
+  GtkSelectionModel *selection = GTK_IS_COLUMN_VIEW (widget)
+                                   ? gtk_column_view_get_model (GTK_COLUMN_VIEW (widget))
+                                   : NULL;
+
+  if (GTK_IS_SINGLE_SELECTION (selection) &&
+      gtk_single_selection_get_model (GTK_SINGLE_SELECTION (selection)) == model)
+    return GTK_SINGLE_SELECTION (selection);
+  return NULL;
+}
+
+static gboolean
+has_selection_over (GtkWidget     *widget,
+                    gconstpointer  model)
+{
+  return selection_over (widget, model) != NULL;
+}
+
 /* The GtkSingleSelection under WIDGET whose model is MODEL. */
 static GtkSingleSelection *
 find_single_selection (GtkWidget  *widget,
                        GListModel *model)
 {
-  if (GTK_IS_COLUMN_VIEW (widget))
-    {
-      GtkSelectionModel *selection = gtk_column_view_get_model (GTK_COLUMN_VIEW (widget));
+  GtkWidget *view = find_descendant (widget, has_selection_over, model);
 
-      if (GTK_IS_SINGLE_SELECTION (selection) &&
-          gtk_single_selection_get_model (GTK_SINGLE_SELECTION (selection)) == model)
-        return GTK_SINGLE_SELECTION (selection);
-    }
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkSingleSelection *found = find_single_selection (child, model);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return view != NULL ? selection_over (view, model) : NULL;
 }
 
 static AdwMessageDialog *
@@ -2341,23 +2375,6 @@ test_connection_save (void)
   adw_message_dialog_response (confirm, "remove");
   g_assert_true (wait_for (connection_gone, (gpointer) UI_STORED, 10000));
   g_assert_false (login_as (UI_STORED));
-}
-
-static gpointer
-find_widget (GtkWidget *widget,
-             GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      gpointer found = find_widget (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
 }
 
 typedef struct
