@@ -7,6 +7,11 @@
  * that DDL made by other clients is seen too; the session drops them all after DDL of
  * its own.
  *
+ * Lookups share the connection one at a time. Sessions that miss the same table at once
+ * (agents starting together) make one query: a lookup that waited for the connection
+ * first looks again at what the lookup before it stored, and queries only for what is
+ * still missing or older than the last invalidation.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <string.h>
@@ -42,6 +47,7 @@ typedef struct
   char      *table;
   GPtrArray *columns;     /* attnum - 1 -> CatalogAttr, NULL for dropped ones */
   gint64     loaded_us;
+  guint      generation;  /* the catalog's when the query that stored it began */
 } CatalogTable;
 
 typedef struct
@@ -54,6 +60,7 @@ typedef struct
 {
   guint32 oid;            /* 0: no such relation */
   gint64  loaded_us;
+  guint   generation;     /* as CatalogTable's */
 } CatalogRelation;
 
 struct _VigilCatalog
@@ -66,7 +73,7 @@ struct _VigilCatalog
   GHashTable *relations;  /* name as the classifier wrote it -> CatalogRelation */
   guint       generation; /* atomic: bumped by each invalidation */
 
-  /* the worker holding conn_lock only */
+  /* the worker holding conn_lock only; it may take lock too (never the other way) */
   GMutex      conn_lock;
   PGconn     *conn;
 };
@@ -104,11 +111,13 @@ table_fresh (const CatalogTable *t,
 }
 
 static CatalogTable *
-table_new_missing (gint64 now)
+table_new_missing (gint64 now,
+                   guint  generation)
 {
   CatalogTable *t = g_new0 (CatalogTable, 1);
 
   t->loaded_us = now;
+  t->generation = generation;
   return t;
 }
 
@@ -121,6 +130,31 @@ fresh_table (VigilCatalog *self,
   CatalogTable *t = g_hash_table_lookup (self->tables, GUINT_TO_POINTER (oid));
 
   return t != NULL && table_fresh (t, now) ? t : NULL;
+}
+
+/* Caller holds lock. Whether a query that began since the last invalidation stored OID
+ * and it has not expired: a lookup for it now would learn nothing new. */
+static gboolean
+table_current (VigilCatalog *self,
+               guint32       oid,
+               gint64        now)
+{
+  CatalogTable *t = fresh_table (self, oid, now);
+
+  return t != NULL && t->generation == (guint) g_atomic_int_get (&self->generation);
+}
+
+/* Caller holds lock. As table_current, for a relation by name and its table. */
+static gboolean
+relation_current (VigilCatalog *self,
+                  const char   *relation,
+                  gint64        now)
+{
+  CatalogRelation *rel = g_hash_table_lookup (self->relations, relation);
+
+  return rel != NULL && now - rel->loaded_us < CATALOG_TTL_US
+         && rel->generation == (guint) g_atomic_int_get (&self->generation)
+         && (rel->oid == 0 || table_current (self, rel->oid, now));
 }
 
 static void
@@ -185,11 +219,13 @@ run_query (VigilCatalog  *self,
   return NULL;
 }
 
-/* Caller holds lock. Rows: oid, nspname, relname, attnum, attname, atttypid. */
+/* Caller holds lock. Rows: oid, nspname, relname, attnum, attname, atttypid, from a
+ * query that began at NOW in GENERATION. */
 static void
 store_rows (VigilCatalog *self,
             PGresult     *res,
-            gint64        now)
+            gint64        now,
+            guint         generation)
 {
   for (int i = 0; i < PQntuples (res); i++)
     {
@@ -205,6 +241,7 @@ store_rows (VigilCatalog *self,
           t->table = g_strdup (PQgetvalue (res, i, 2));
           t->columns = g_ptr_array_new_with_free_func (attr_free);
           t->loaded_us = now;
+          t->generation = generation;
           g_hash_table_replace (self->tables, GUINT_TO_POINTER (oid), t);
         }
       if (PQgetisnull (res, i, 3))
@@ -353,35 +390,121 @@ vigil_catalog_relation_columns (VigilCatalog *self,
   return columns;
 }
 
+/* Takes conn_lock, then lock; returns holding both, with *OUT_NOW and *OUT_GENERATION
+ * the time and the generation a query made now begins at. */
+static void
+begin_lookup (VigilCatalog *self,
+              gint64       *out_now,
+              guint        *out_generation)
+{
+  g_mutex_lock (&self->conn_lock);
+  g_mutex_lock (&self->lock);
+  *out_now = g_get_monotonic_time ();
+  *out_generation = (guint) g_atomic_int_get (&self->generation);
+}
+
+static void
+end_lookup (VigilCatalog *self)
+{
+  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->conn_lock);
+}
+
+/* Runs SQL with PARAM while holding conn_lock only: the cached readers go on meanwhile. */
+static PGresult *
+query_unlocked (VigilCatalog  *self,
+                const char    *sql,
+                const char    *param,
+                GError       **error)
+{
+  PGresult *res;
+
+  g_mutex_unlock (&self->lock);
+  res = run_query (self, sql, param, error);
+  g_mutex_lock (&self->lock);
+  return res;
+}
+
+/* Caller holds lock. Those of OIDS not current, or NULL when none is missing. */
+static GArray *
+oids_to_look_up (VigilCatalog  *self,
+                 const guint32 *oids,
+                 guint          n_oids,
+                 gint64         now)
+{
+  GArray *missing = NULL;
+
+  for (guint i = 0; i < n_oids; i++)
+    {
+      if (table_current (self, oids[i], now))
+        continue;
+      if (missing == NULL)
+        missing = g_array_sized_new (FALSE, FALSE, sizeof (guint32), n_oids - i);
+      g_array_append_val (missing, oids[i]);
+    }
+  return missing;
+}
+
+/* OIDS as an oid[] literal. */
+static char *
+oid_array_literal (GArray *oids)
+{
+  GString *literal = g_string_new ("{");
+
+  for (guint i = 0; i < oids->len; i++)
+    g_string_append_printf (literal, "%s%u", i > 0 ? "," : "", g_array_index (oids, guint32, i));
+  g_string_append_c (literal, '}');
+  return g_string_free (literal, FALSE);
+}
+
+/* Caller holds lock. Remembers, for a while, those of OIDS the query that began at NOW
+ * did not find (another database's OID, a dropped table). */
+static void
+store_missing (VigilCatalog *self,
+               GArray       *oids,
+               gint64        now,
+               guint         generation)
+{
+  for (guint i = 0; i < oids->len; i++)
+    {
+      guint32 oid = g_array_index (oids, guint32, i);
+      CatalogTable *t = g_hash_table_lookup (self->tables, GUINT_TO_POINTER (oid));
+
+      if (t == NULL || t->loaded_us != now)
+        g_hash_table_replace (self->tables, GUINT_TO_POINTER (oid),
+                              table_new_missing (now, generation));
+    }
+}
+
 gboolean
 vigil_catalog_load_tables (VigilCatalog   *self,
                            const guint32  *oids,
                            guint           n_oids,
                            GError        **error)
 {
-  g_autoptr(GString) param = g_string_new ("{");
-  gint64 now = g_get_monotonic_time ();
-  PGresult *res;
+  g_autoptr(GArray) missing = NULL;
+  g_autofree char *param = NULL;
+  PGresult *res = NULL;
+  guint generation;
+  gint64 now;
 
-  for (guint i = 0; i < n_oids; i++)
-    g_string_append_printf (param, "%s%u", i > 0 ? "," : "", oids[i]);
-  g_string_append_c (param, '}');
-  g_mutex_lock (&self->conn_lock);
-  res = run_query (self, tables_sql, param->str, error);
-  g_mutex_unlock (&self->conn_lock);
-  if (res == NULL)
-    return FALSE;
-  g_mutex_lock (&self->lock);
-  if (g_hash_table_size (self->tables) > CATALOG_MAX_TABLES)
-    g_hash_table_remove_all (self->tables);
-  store_rows (self, res, now);
-  /* Remember what does not exist (another database's OID, a dropped table) for a while. */
-  for (guint i = 0; i < n_oids; i++)
-    if (fresh_table (self, oids[i], now) == NULL)
-      g_hash_table_replace (self->tables, GUINT_TO_POINTER (oids[i]), table_new_missing (now));
-  g_mutex_unlock (&self->lock);
+  begin_lookup (self, &now, &generation);
+  missing = oids_to_look_up (self, oids, n_oids, now);
+  if (missing != NULL)
+    {
+      param = oid_array_literal (missing);
+      res = query_unlocked (self, tables_sql, param, error);
+    }
+  if (res != NULL)
+    {
+      if (g_hash_table_size (self->tables) > CATALOG_MAX_TABLES)
+        g_hash_table_remove_all (self->tables);
+      store_rows (self, res, now, generation);
+      store_missing (self, missing, now, generation);
+    }
+  end_lookup (self);
   PQclear (res);
-  return TRUE;
+  return missing == NULL || res != NULL;
 }
 
 gboolean
@@ -390,27 +513,27 @@ vigil_catalog_load_relation (VigilCatalog  *self,
                              GError       **error)
 {
   g_autofree char *quoted = quote_relation (relation);
-  gint64 now = g_get_monotonic_time ();
-  CatalogRelation *rel = g_new0 (CatalogRelation, 1);
-  PGresult *res;
+  CatalogRelation *rel;
+  PGresult *res = NULL;
+  guint generation;
+  gboolean current;
+  gint64 now;
 
-  g_mutex_lock (&self->conn_lock);
-  res = run_query (self, relation_sql, quoted, error);
-  g_mutex_unlock (&self->conn_lock);
-  if (res == NULL)
+  begin_lookup (self, &now, &generation);
+  current = relation_current (self, relation, now);
+  if (!current && (res = query_unlocked (self, relation_sql, quoted, error)) != NULL)
     {
-      g_free (rel);
-      return FALSE;
+      rel = g_new0 (CatalogRelation, 1);
+      rel->loaded_us = now;
+      rel->generation = generation;
+      if (PQntuples (res) > 0)
+        rel->oid = (guint32) g_ascii_strtoull (PQgetvalue (res, 0, 0), NULL, 10);
+      store_rows (self, res, now, generation);
+      g_hash_table_replace (self->relations, g_strdup (relation), rel);
     }
-  rel->loaded_us = now;
-  if (PQntuples (res) > 0)
-    rel->oid = (guint32) g_ascii_strtoull (PQgetvalue (res, 0, 0), NULL, 10);
-  g_mutex_lock (&self->lock);
-  store_rows (self, res, now);
-  g_hash_table_replace (self->relations, g_strdup (relation), rel);
-  g_mutex_unlock (&self->lock);
+  end_lookup (self);
   PQclear (res);
-  return TRUE;
+  return current || res != NULL;
 }
 
 void

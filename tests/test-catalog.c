@@ -1,0 +1,296 @@
+/* test-catalog.c: the masking catalog against a real PostgreSQL: sessions that miss the
+ * same table at once make one query, and an invalidation makes the next lookup query again.
+ *
+ * The queries are counted in the server's own log (log_statement = all for the test's
+ * database): every execution of the catalog's SQL is one line there.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <string.h>
+
+#include <glib.h>
+
+#include "vigil-catalog.h"
+#include "vigil-test-pg.h"
+#include "vigil-test-proxy.h"
+
+#define HERD_SIZE 8
+
+/* Text of the two catalog queries (proxy/vigil-catalog.c) as the server logs them. */
+#define TABLES_QUERY   "where c.oid = any ($1::pg_catalog.oid[])"
+#define RELATION_QUERY "where c.oid = pg_catalog.to_regclass ($1)"
+
+static VigilTestPg *pg;
+static char *pg_skip_reason;
+static char *pg_error;
+
+static VigilTestPg *
+require_pg (void)
+{
+  if (pg_skip_reason != NULL)
+    g_test_skip (pg_skip_reason);
+  else if (pg == NULL)
+    g_test_fail_printf ("PostgreSQL fixture did not start: %s", pg_error);
+  return pg;
+}
+
+static guint
+count_in_log (const char *needle)
+{
+  g_autofree char *log = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n = 0;
+
+  g_file_get_contents (vigil_test_pg_get_log_file (pg), &log, NULL, &error);
+  g_assert_no_error (error);
+  for (const char *at = strstr (log, needle); at != NULL; at = strstr (at + 1, needle))
+    n++;
+  return n;
+}
+
+static void
+exec_super (const char *sql)
+{
+  g_autoptr(GError) error = NULL;
+
+  vigil_test_pg_exec (pg, sql, &error);
+  g_assert_no_error (error);
+}
+
+static guint32
+table_oid (const char *table)
+{
+  g_autofree char *sql = g_strdup_printf ("select '%s'::regclass::oid", table);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *value = vigil_test_pg_query_value (pg, sql, &error);
+
+  g_assert_no_error (error);
+  return (guint32) g_ascii_strtoull (value, NULL, 10);
+}
+
+static VigilCatalog *
+test_catalog (void)
+{
+  g_autofree char *conninfo = vigil_test_pg_conninfo (pg, NULL);
+
+  return vigil_catalog_get (conninfo);
+}
+
+/* ---- a herd of lookups, released together ---------------------------------------------- */
+
+typedef struct
+{
+  VigilCatalog *catalog;
+  guint32       oid;          /* load_tables when set */
+  const char   *relation;     /* else load_relation */
+  GMutex        lock;
+  GCond         cond;
+  gboolean      go;
+  gint          ok;           /* atomic: lookups that returned TRUE */
+} Herd;
+
+static gpointer
+herd_member (gpointer data)
+{
+  Herd *herd = data;
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  g_mutex_lock (&herd->lock);
+  while (!herd->go)
+    g_cond_wait (&herd->cond, &herd->lock);
+  g_mutex_unlock (&herd->lock);
+  if (herd->relation != NULL)
+    ok = vigil_catalog_load_relation (herd->catalog, herd->relation, &error);
+  else
+    ok = vigil_catalog_load_tables (herd->catalog, &herd->oid, 1, &error);
+  g_assert_no_error (error);
+  if (ok)
+    g_atomic_int_inc (&herd->ok);
+  return NULL;
+}
+
+static void
+run_herd (Herd *herd)
+{
+  GThread *threads[HERD_SIZE];
+
+  g_mutex_init (&herd->lock);
+  g_cond_init (&herd->cond);
+  for (guint i = 0; i < HERD_SIZE; i++)
+    threads[i] = g_thread_new ("herd", herd_member, herd);
+  g_mutex_lock (&herd->lock);
+  herd->go = TRUE;
+  g_cond_broadcast (&herd->cond);
+  g_mutex_unlock (&herd->lock);
+  for (guint i = 0; i < HERD_SIZE; i++)
+    g_thread_join (threads[i]);
+  g_mutex_clear (&herd->lock);
+  g_cond_clear (&herd->cond);
+  g_assert_cmpint (g_atomic_int_get (&herd->ok), ==, HERD_SIZE);
+}
+
+/* ---- cases ------------------------------------------------------------------------------ */
+
+static void
+assert_column (VigilCatalog *catalog,
+               guint32       oid,
+               gint16        attnum,
+               const char   *table,
+               const char   *column)
+{
+  VigilCatalogColumn found;
+
+  g_assert_true (vigil_catalog_lookup_column (catalog, oid, attnum, &found));
+  g_assert_cmpstr (found.schema, ==, "public");
+  g_assert_cmpstr (found.table, ==, table);
+  g_assert_cmpstr (found.column, ==, column);
+  g_free (found.schema);
+  g_free (found.table);
+  g_free (found.column);
+}
+
+static void
+test_herd_tables (void)
+{
+  Herd herd = { 0 };
+  guint before;
+
+  if (require_pg () == NULL)
+    return;
+  exec_super ("create table public.herd_tables (id int, email text)");
+  herd.catalog = test_catalog ();
+  herd.oid = table_oid ("public.herd_tables");
+  g_assert_false (vigil_catalog_has_tables (herd.catalog, &herd.oid, 1));
+  before = count_in_log (TABLES_QUERY);
+  run_herd (&herd);
+  g_assert_cmpuint (count_in_log (TABLES_QUERY) - before, ==, 1);
+  g_assert_true (vigil_catalog_has_tables (herd.catalog, &herd.oid, 1));
+  assert_column (herd.catalog, herd.oid, 2, "herd_tables", "email");
+}
+
+static void
+test_herd_relation (void)
+{
+  Herd herd = { 0 };
+  g_autoptr(GPtrArray) columns = NULL;
+  gboolean known = FALSE;
+  guint before;
+
+  if (require_pg () == NULL)
+    return;
+  exec_super ("create table public.herd_relation (id int, api_key text)");
+  herd.catalog = test_catalog ();
+  herd.relation = "public.herd_relation";
+  before = count_in_log (RELATION_QUERY);
+  run_herd (&herd);
+  g_assert_cmpuint (count_in_log (RELATION_QUERY) - before, ==, 1);
+  columns = vigil_catalog_relation_columns (herd.catalog, herd.relation, &known);
+  g_assert_true (known);
+  g_assert_nonnull (columns);
+  g_assert_cmpuint (columns->len, ==, 2);
+  g_assert_cmpstr (((VigilCatalogColumn *) columns->pdata[1])->column, ==, "api_key");
+}
+
+/* A lookup after an invalidation (DDL) queries again and sees the new columns; one with
+ * nothing new to learn does not query. */
+static void
+test_invalidate_looks_again (void)
+{
+  VigilCatalog *catalog;
+  g_autoptr(GError) error = NULL;
+  guint32 oid;
+  guint before;
+
+  if (require_pg () == NULL)
+    return;
+  exec_super ("create table public.renamed (id int, mail text)");
+  catalog = test_catalog ();
+  oid = table_oid ("public.renamed");
+  g_assert_true (vigil_catalog_load_tables (catalog, &oid, 1, &error));
+  g_assert_no_error (error);
+  assert_column (catalog, oid, 2, "renamed", "mail");
+
+  before = count_in_log (TABLES_QUERY);
+  g_assert_true (vigil_catalog_load_tables (catalog, &oid, 1, &error));
+  g_assert_cmpuint (count_in_log (TABLES_QUERY) - before, ==, 0);
+
+  exec_super ("alter table public.renamed rename column mail to email");
+  vigil_catalog_invalidate (catalog);
+  g_assert_false (vigil_catalog_has_tables (catalog, &oid, 1));
+  before = count_in_log (TABLES_QUERY);
+  g_assert_true (vigil_catalog_load_tables (catalog, &oid, 1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_in_log (TABLES_QUERY) - before, ==, 1);
+  assert_column (catalog, oid, 2, "renamed", "email");
+}
+
+/* Of a table and one that is gone, only the one that is gone is asked for again, and it
+ * is remembered as missing, not as it was. */
+static void
+test_dropped_table_missing (void)
+{
+  VigilCatalog *catalog;
+  g_autoptr(GError) error = NULL;
+  VigilCatalogColumn found;
+  guint32 oids[2];
+  guint before;
+
+  if (require_pg () == NULL)
+    return;
+  exec_super ("create table public.kept (id int, email text)");
+  exec_super ("create table public.dropped (id int, email text)");
+  catalog = test_catalog ();
+  oids[0] = table_oid ("public.kept");
+  oids[1] = table_oid ("public.dropped");
+  g_assert_true (vigil_catalog_load_tables (catalog, oids, 2, &error));
+  g_assert_no_error (error);
+  assert_column (catalog, oids[1], 2, "dropped", "email");
+
+  exec_super ("drop table public.dropped");
+  vigil_catalog_invalidate (catalog);
+  g_assert_true (vigil_catalog_load_tables (catalog, &oids[0], 1, &error));
+  before = count_in_log (TABLES_QUERY);
+  g_assert_true (vigil_catalog_load_tables (catalog, oids, 2, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_in_log (TABLES_QUERY) - before, ==, 1);
+  g_assert_true (vigil_catalog_has_tables (catalog, oids, 2));
+  g_assert_false (vigil_catalog_lookup_column (catalog, oids[1], 2, &found));
+  assert_column (catalog, oids[0], 2, "kept", "email");
+}
+
+static void
+start_pg (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!vigil_test_pg_available (&pg_skip_reason))
+    return;
+  pg = vigil_test_pg_start (&error);
+  if (pg == NULL)
+    {
+      pg_error = g_strdup (error->message);
+      g_printerr ("# PostgreSQL fixture failed: %s\n", pg_error);
+      return;
+    }
+  exec_super ("alter database " VIGIL_TEST_PG_APP_DB " set log_statement = 'all'");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int ret;
+
+  vigil_test_init (&argc, &argv);
+  start_pg ();
+  g_test_add_func ("/catalog/herd/tables", test_herd_tables);
+  g_test_add_func ("/catalog/herd/relation", test_herd_relation);
+  g_test_add_func ("/catalog/invalidate-looks-again", test_invalidate_looks_again);
+  g_test_add_func ("/catalog/dropped-table-missing", test_dropped_table_missing);
+  ret = g_test_run ();
+  g_clear_pointer (&pg, vigil_test_pg_stop);
+  g_free (pg_skip_reason);
+  g_free (pg_error);
+  return ret;
+}
