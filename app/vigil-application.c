@@ -131,16 +131,21 @@ notify_held (VigilApplication *self,
   g_application_send_notification (G_APPLICATION (self), "held", notification);
 }
 
+/* TEXT in the window; an error answering what the user just did goes ahead of any toast
+ * showing. Without a window (headless), in the log. */
 static void
 toast (VigilApplication *self,
-       const char       *text)
+       const char       *text,
+       gboolean          answers_user)
 {
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
 
-  if (VIGIL_IS_WINDOW (window))
-    vigil_window_add_toast (VIGIL_WINDOW (window), text);
-  else
+  if (!VIGIL_IS_WINDOW (window))
     g_message ("%s", text);
+  else if (answers_user)
+    vigil_window_add_error_toast (VIGIL_WINDOW (window), text);
+  else
+    vigil_window_add_toast (VIGIL_WINDOW (window), text);
 }
 
 static char *
@@ -262,7 +267,7 @@ held_listed_cb (GObject      *object,
 
       /* Once, not every half second until it recovers. */
       self->held_error_shown = TRUE;
-      toast (self, text);
+      toast (self, text, FALSE);
     }
   if (self->held_refresh_again)
     {
@@ -358,7 +363,7 @@ decided_cb (GObject      *object,
         return;
       /* Translators: %s says why, e.g. "os:ann may not decide their own request #4" */
       text = g_strdup_printf (_("The decision was not recorded: %s"), error->message);
-      toast (self, text);
+      toast (self, text, TRUE);
     }
   else if ((approval = find_approval (self, id, &position)) != NULL)
     g_list_store_remove (self->approvals, position);
@@ -486,7 +491,7 @@ policy_loaded_cb (GObject      *object,
     {
       g_autofree char *text = g_strdup_printf (_("Could not load the policy: %s"), error->message);
 
-      toast (self, text);
+      toast (self, text, FALSE);
     }
 }
 

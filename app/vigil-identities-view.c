@@ -61,7 +61,7 @@ toast_error (VigilIdentitiesView *self,
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
 
   if (VIGIL_IS_WINDOW (root))
-    vigil_window_add_toast (VIGIL_WINDOW (root), error->message);
+    vigil_window_add_error_toast (VIGIL_WINDOW (root), error->message);
 }
 
 static void
@@ -126,11 +126,9 @@ revoked_cb (GObject      *object,
 {
   g_autoptr(VigilIdentitiesView) self = user_data;
   g_autoptr(GError) error = NULL;
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
 
-  if (!vigil_identity_list_revoke_finish (VIGIL_IDENTITY_LIST (object), result, &error) &&
-      VIGIL_IS_WINDOW (root))
-    vigil_window_add_toast (VIGIL_WINDOW (root), error->message);
+  if (!vigil_identity_list_revoke_finish (VIGIL_IDENTITY_LIST (object), result, &error))
+    toast_error (self, error);
 }
 
 static void

@@ -389,6 +389,19 @@ vigil_window_add_toast (VigilWindow *self,
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (title));
 }
 
+void
+vigil_window_add_error_toast (VigilWindow *self,
+                              const char  *title)
+{
+  AdwToast *toast;
+
+  g_return_if_fail (VIGIL_IS_WINDOW (self));
+  /* A toast of normal priority waits for the one showing to time out (seconds). */
+  toast = adw_toast_new (title);
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
 GtkWidget *
 vigil_window_get_view_widget (VigilWindow *self,
                               const char  *name)

@@ -20,6 +20,9 @@ void         vigil_window_show_view     (VigilWindow      *self,
 const char  *vigil_window_get_view      (VigilWindow      *self);
 void         vigil_window_add_toast     (VigilWindow      *self,
                                          const char       *title);
+/* Why what the user just did failed: shown at once, ahead of any other toast. */
+void         vigil_window_add_error_toast (VigilWindow    *self,
+                                           const char     *title);
 /* The view's widget, for tests. */
 GtkWidget   *vigil_window_get_view_widget (VigilWindow    *self,
                                            const char     *name);
