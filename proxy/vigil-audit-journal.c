@@ -329,6 +329,8 @@ _vigil_audit_journal_reset (VigilAuditJournal  *self,
   if (self->map == NULL && !map_file (self, error))
     return FALSE;
   shrink (self);
+  /* Before the header changes: whoever reads the new generation finds the rewind done. */
+  release_pages (self);
   /* Each store leaves a journal that replays nothing the database lacks. */
   memset (self->map + HEADER_LEN, 0, FRAME_HEADER_LEN);
   put_u64 (self->map + 8, ++self->generation);
@@ -336,7 +338,6 @@ _vigil_audit_journal_reset (VigilAuditJournal  *self,
   put_u32 (self->map + 4, HEADER_VERSION);
   memcpy (self->map, HEADER_MAGIC, 4);
   self->used = HEADER_LEN;
-  release_pages (self);
   return TRUE;
 }
 
