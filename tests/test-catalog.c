@@ -20,19 +20,7 @@
 #define TABLES_QUERY   "where c.oid = any ($1::pg_catalog.oid[])"
 #define RELATION_QUERY "where c.oid = pg_catalog.to_regclass ($1)"
 
-static VigilTestPg *pg;
-static char *pg_skip_reason;
-static char *pg_error;
-
-static VigilTestPg *
-require_pg (void)
-{
-  if (pg_skip_reason != NULL)
-    g_test_skip (pg_skip_reason);
-  else if (pg == NULL)
-    g_test_fail_printf ("PostgreSQL fixture did not start: %s", pg_error);
-  return pg;
-}
+static VigilTestPg *pg;   /* the environment's, once it started */
 
 static guint
 count_in_log (const char *needle)
@@ -55,6 +43,16 @@ exec_super (const char *sql)
 
   vigil_test_pg_exec (pg, sql, &error);
   g_assert_no_error (error);
+}
+
+/* The environment's PostgreSQL (NULL: the test is skipped or failed), logging every
+ * statement of the test's database from the first call on. */
+static VigilTestPg *
+require_pg (void)
+{
+  if (pg == NULL && (pg = vigil_test_env_pg ()) != NULL)
+    exec_super ("alter database " VIGIL_TEST_PG_APP_DB " set log_statement = 'all'");
+  return pg;
 }
 
 static guint32
@@ -259,23 +257,6 @@ test_dropped_table_missing (void)
   assert_column (catalog, oids[0], 2, "kept", "email");
 }
 
-static void
-start_pg (void)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!vigil_test_pg_available (&pg_skip_reason))
-    return;
-  pg = vigil_test_pg_start (&error);
-  if (pg == NULL)
-    {
-      pg_error = g_strdup (error->message);
-      g_printerr ("# PostgreSQL fixture failed: %s\n", pg_error);
-      return;
-    }
-  exec_super ("alter database " VIGIL_TEST_PG_APP_DB " set log_statement = 'all'");
-}
-
 int
 main (int    argc,
       char **argv)
@@ -283,14 +264,12 @@ main (int    argc,
   int ret;
 
   vigil_test_init (&argc, &argv);
-  start_pg ();
+  vigil_test_env_setup_pg ();
   g_test_add_func ("/catalog/herd/tables", test_herd_tables);
   g_test_add_func ("/catalog/herd/relation", test_herd_relation);
   g_test_add_func ("/catalog/invalidate-looks-again", test_invalidate_looks_again);
   g_test_add_func ("/catalog/dropped-table-missing", test_dropped_table_missing);
   ret = g_test_run ();
-  g_clear_pointer (&pg, vigil_test_pg_stop);
-  g_free (pg_skip_reason);
-  g_free (pg_error);
+  vigil_test_env_teardown ();
   return ret;
 }

@@ -597,7 +597,7 @@ vigil_test_init (int    *argc,
 }
 
 void
-vigil_test_env_setup (const VigilTestProxyOptions *opts)
+vigil_test_env_setup_pg (void)
 {
   g_autoptr(GError) error = NULL;
 
@@ -608,8 +608,17 @@ vigil_test_env_setup (const VigilTestProxyOptions *opts)
     {
       env_pg_error = g_strdup (error->message);
       g_printerr ("# PostgreSQL fixture failed: %s\n", env_pg_error);
-      return;
     }
+}
+
+void
+vigil_test_env_setup (const VigilTestProxyOptions *opts)
+{
+  g_autoptr(GError) error = NULL;
+
+  vigil_test_env_setup_pg ();
+  if (env_pg == NULL)
+    return;
   env_proxy = vigil_test_proxy_start (env_pg, opts, &error);
   if (env_proxy == NULL)
     {

@@ -72,6 +72,8 @@ char           *vigil_test_env_upstream_value   (const char                  *sq
 void            vigil_test_init                 (int                         *argc,
                                                  char                      ***argv);
 void            vigil_test_env_setup            (const VigilTestProxyOptions *opts);
+/* The PostgreSQL alone, for programs that test parts without the proxy. */
+void            vigil_test_env_setup_pg         (void);
 void            vigil_test_env_teardown         (void);
 gboolean        vigil_test_env_ready            (void);
 VigilTestPg    *vigil_test_env_pg               (void);
