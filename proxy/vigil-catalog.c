@@ -7,7 +7,9 @@
  * that DDL made by other clients is seen too; the session drops them all after DDL of
  * its own.
  *
- * Lookups share the connection one at a time. Sessions that miss the same table at once
+ * Lookups share the connection one at a time; the engine's go through the catalog's own
+ * worker thread (vigil_catalog_load_async), so while the upstream keeps them waiting they
+ * hold none of the threads GLib's tasks share. Sessions that miss the same table at once
  * (agents starting together) make one query: a lookup that waited for the connection
  * first looks again at what the lookup before it stored, and queries only for what is
  * still missing or older than the last invalidation.
@@ -76,7 +78,15 @@ struct _VigilCatalog
   /* the worker holding conn_lock only; it may take lock too (never the other way) */
   GMutex      conn_lock;
   PGconn     *conn;
+
+  GThreadPool *worker;    /* one thread: the async loads, in order */
 };
+
+typedef struct
+{
+  GArray *oids;           /* load_tables, unless */
+  char   *relation;       /* load_relation */
+} LoadRequest;
 
 static GMutex registry_lock;
 static GHashTable *registry;  /* conninfo -> VigilCatalog */
@@ -277,6 +287,38 @@ quote_relation (const char *relation)
   return g_string_free (out, FALSE);
 }
 
+static void
+load_request_free (gpointer data)
+{
+  LoadRequest *request = data;
+
+  g_clear_pointer (&request->oids, g_array_unref);
+  g_free (request->relation);
+  g_free (request);
+}
+
+/* The worker's function: one GTask of vigil_catalog_load_async. */
+static void
+load_in_worker (gpointer data,
+                gpointer user_data)
+{
+  g_autoptr(GTask) task = data;
+  VigilCatalog *self = user_data;
+  LoadRequest *request = g_task_get_task_data (task);
+  GError *error = NULL;
+  gboolean ok;
+
+  if (request->relation != NULL)
+    ok = vigil_catalog_load_relation (self, request->relation, &error);
+  else
+    ok = vigil_catalog_load_tables (self, (const guint32 *) (gconstpointer) request->oids->data,
+                                    request->oids->len, &error);
+  if (ok)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
 /* ---- public -------------------------------------------------------------------------- */
 
 void
@@ -309,6 +351,7 @@ vigil_catalog_get (const char *conninfo)
       g_mutex_init (&self->conn_lock);
       self->tables = g_hash_table_new_full (NULL, NULL, NULL, table_free);
       self->relations = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      self->worker = g_thread_pool_new (load_in_worker, self, 1, FALSE, NULL);
       g_hash_table_insert (registry, self->conninfo, self);
     }
   g_mutex_unlock (&registry_lock);
@@ -534,6 +577,38 @@ vigil_catalog_load_relation (VigilCatalog  *self,
   end_lookup (self);
   PQclear (res);
   return current || res != NULL;
+}
+
+void
+vigil_catalog_load_async (VigilCatalog        *self,
+                          const guint32       *oids,
+                          guint                n_oids,
+                          const char          *relation,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  LoadRequest *request = g_new0 (LoadRequest, 1);
+  GTask *task = g_task_new (NULL, NULL, callback, user_data);
+
+  if (relation != NULL)
+    request->relation = g_strdup (relation);
+  else
+    {
+      request->oids = g_array_sized_new (FALSE, FALSE, sizeof (guint32), n_oids);
+      g_array_append_vals (request->oids, oids, n_oids);
+    }
+  g_task_set_source_tag (task, vigil_catalog_load_async);
+  g_task_set_task_data (task, request, load_request_free);
+  /* The worker owns the task's reference from here. */
+  g_thread_pool_push (self->worker, task, NULL);
+}
+
+gboolean
+vigil_catalog_load_finish (GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 void

@@ -1,13 +1,14 @@
 /* vigil-catalog.h: table and column names from an upstream's catalog, cached per conninfo.
  *
- * The lookups that may block (libpq) say so; run them on a worker thread. The cached
- * readers never block on the network and may run on the engine thread.
+ * The lookups that may block (libpq) say so; the engine runs them through
+ * vigil_catalog_load_async. The cached readers never block on the network and may run
+ * on the engine thread.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -48,6 +49,19 @@ gboolean      vigil_catalog_load_tables     (VigilCatalog       *self,
                                              GError            **error);
 gboolean      vigil_catalog_load_relation   (VigilCatalog       *self,
                                              const char         *relation,
+                                             GError            **error);
+
+/* Non-blocking: vigil_catalog_load_relation (RELATION set) or vigil_catalog_load_tables
+ * on the catalog's own worker thread; CALLBACK runs in the caller's thread-default main
+ * context. Lookups waiting for the upstream so never hold the threads GLib's tasks share
+ * (upstream connects, token checks). */
+void          vigil_catalog_load_async      (VigilCatalog       *self,
+                                             const guint32      *oids,
+                                             guint               n_oids,
+                                             const char         *relation,
+                                             GAsyncReadyCallback callback,
+                                             gpointer            user_data);
+gboolean      vigil_catalog_load_finish     (GAsyncResult       *result,
                                              GError            **error);
 
 /* After DDL: everything is looked up again. */

@@ -748,44 +748,7 @@ handle_command_complete (SessionMask     *mask,
   forget_described (mask);
 }
 
-/* ---- worker -------------------------------------------------------------------------- */
-
-typedef struct
-{
-  VigilCatalog *catalog;
-  GArray       *oids;
-  char         *relation;
-} LookupData;
-
-static void
-lookup_data_free (gpointer data)
-{
-  LookupData *d = data;
-
-  g_clear_pointer (&d->oids, g_array_unref);
-  g_free (d->relation);
-  g_free (d);
-}
-
-static void
-lookup_thread (GTask        *task,
-               gpointer      source_object,
-               gpointer      task_data,
-               GCancellable *cancellable)
-{
-  LookupData *d = task_data;
-  g_autoptr(GError) error = NULL;
-  gboolean ok;
-
-  if (d->relation != NULL)
-    ok = vigil_catalog_load_relation (d->catalog, d->relation, &error);
-  else
-    ok = vigil_catalog_load_tables (d->catalog, (guint32 *) d->oids->data, d->oids->len, &error);
-  /* Without names, columns still get the detectors: say why column rules did not apply. */
-  if (!ok)
-    g_warning ("masking: column names unknown: %s", error->message);
-  g_task_return_boolean (task, ok);
-}
+/* ---- catalog lookups ------------------------------------------------------------------ */
 
 static void
 lookup_finished_cb (GObject      *source,
@@ -793,7 +756,11 @@ lookup_finished_cb (GObject      *source,
                     gpointer      user_data)
 {
   VigilSession *self = user_data;
+  g_autoptr(GError) error = NULL;
 
+  /* Without names, columns still get the detectors: say why column rules did not apply. */
+  if (!vigil_catalog_load_finish (result, &error))
+    g_warning ("masking: column names unknown: %s", error->message);
   if (self->mask != NULL)
     {
       self->mask->lookup_pending = FALSE;
@@ -961,24 +928,13 @@ _vigil_session_mask_start_lookup (SessionMask   *mask,
                                   guint          n_oids,
                                   const char    *relation)
 {
-  LookupData *d = g_new0 (LookupData, 1);
-  g_autoptr(GTask) task = NULL;
+  VigilCatalog *catalog = _vigil_session_mask_catalog (mask);
 
   g_assert (!mask->lookup_pending);
-  d->catalog = _vigil_session_mask_catalog (mask);
-  g_assert (d->catalog != NULL);
-  if (relation != NULL)
-    d->relation = g_strdup (relation);
-  else
-    {
-      d->oids = g_array_sized_new (FALSE, FALSE, sizeof (guint32), n_oids);
-      g_array_append_vals (d->oids, oids, n_oids);
-    }
+  g_assert (catalog != NULL);
   mask->lookup_pending = TRUE;
-  task = g_task_new (NULL, NULL, lookup_finished_cb, vigil_session_ref (mask->session));
-  g_task_set_source_tag (task, _vigil_session_mask_start_lookup);
-  g_task_set_task_data (task, d, lookup_data_free);
-  g_task_run_in_thread (task, lookup_thread);
+  vigil_catalog_load_async (catalog, oids, n_oids, relation, lookup_finished_cb,
+                            vigil_session_ref (mask->session));
 }
 
 void

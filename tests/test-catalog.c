@@ -2,19 +2,22 @@
  * same table at once make one query, and an invalidation makes the next lookup query again.
  *
  * The queries are counted in the server's own log (log_statement = all for the test's
- * database): every execution of the catalog's SQL is one line there.
+ * database): every execution of the catalog's SQL is one line there. A catalog kept
+ * waiting is a lock on pg_attribute, which its query reads, held by another session.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <string.h>
 
 #include <glib.h>
+#include <libpq-fe.h>
 
 #include "vigil-catalog.h"
 #include "vigil-test-pg.h"
 #include "vigil-test-proxy.h"
 
-#define HERD_SIZE 8
+#define HERD_SIZE  8
+#define ASYNC_LOADS 12   /* more than the 10 threads GLib's shared task pool starts with */
 
 /* Text of the two catalog queries (proxy/vigil-catalog.c) as the server logs them. */
 #define TABLES_QUERY   "where c.oid = any ($1::pg_catalog.oid[])"
@@ -257,6 +260,109 @@ test_dropped_table_missing (void)
   assert_column (catalog, oids[0], 2, "kept", "email");
 }
 
+/* ---- loads on the catalog's own worker -------------------------------------------------- */
+
+typedef struct
+{
+  guint finished;
+  guint ok;
+} AsyncLoads;
+
+static void
+async_loaded_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  AsyncLoads *loads = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (vigil_catalog_load_finish (result, &error))
+    loads->ok++;
+  g_assert_no_error (error);
+  loads->finished++;
+}
+
+static guint
+thread_count (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  g_assert_true (g_file_get_contents ("/proc/self/status", &status, NULL, NULL));
+  line = strstr (status, "Threads:");
+  g_assert_nonnull (line);
+  return (guint) g_ascii_strtoull (line + strlen ("Threads:"), NULL, 10);
+}
+
+static gboolean
+catalog_waits_on_lock (PGconn *super)
+{
+  PGresult *res = PQexec (super, "select count(*) from pg_catalog.pg_stat_activity"
+                                 " where application_name = 'vigil-catalog'"
+                                 " and wait_event_type = 'Lock'");
+  gboolean waiting = PQresultStatus (res) == PGRES_TUPLES_OK
+                     && strcmp (PQgetvalue (res, 0, 0), "0") != 0;
+
+  PQclear (res);
+  return waiting;
+}
+
+static void
+exec_on (PGconn     *conn,
+         const char *sql)
+{
+  PGresult *res = PQexec (conn, sql);
+
+  g_assert_cmpstr (PQresStatus (PQresultStatus (res)), ==, PQresStatus (PGRES_COMMAND_OK));
+  PQclear (res);
+}
+
+/* Lookups kept waiting by the upstream wait on the catalog's one worker, not on threads
+ * of GLib's shared pool (logins and upstream connects run there); they complete, in one
+ * query, once the upstream answers. */
+static void
+test_async_own_worker (void)
+{
+  g_autofree char *super_conninfo = NULL;
+  VigilCatalog *catalog;
+  AsyncLoads loads = { 0 };
+  PGconn *super;
+  guint32 oid;
+  guint before_threads, before_queries;
+
+  if (require_pg () == NULL)
+    return;
+  exec_super ("create table public.waited_for (id int, ssn text)");
+  catalog = test_catalog ();
+  oid = table_oid ("public.waited_for");
+  /* The worker exists once a first load went through it. */
+  vigil_catalog_load_async (catalog, NULL, 0, "public.no_such_table", async_loaded_cb, &loads);
+  while (loads.finished < 1)
+    g_main_context_iteration (NULL, TRUE);
+
+  super_conninfo = vigil_test_pg_super_conninfo (pg, NULL);
+  super = PQconnectdb (super_conninfo);
+  g_assert_cmpint (PQstatus (super), ==, CONNECTION_OK);
+  exec_on (super, "begin");
+  exec_on (super, "lock table pg_catalog.pg_attribute in access exclusive mode");
+  before_threads = thread_count ();
+  before_queries = count_in_log (TABLES_QUERY);
+  for (guint i = 0; i < ASYNC_LOADS; i++)
+    vigil_catalog_load_async (catalog, &oid, 1, NULL, async_loaded_cb, &loads);
+  while (!catalog_waits_on_lock (super))
+    g_usleep (10 * 1000);
+  g_assert_cmpuint (thread_count (), ==, before_threads);
+  g_assert_cmpuint (loads.finished, ==, 1);
+
+  exec_on (super, "commit");
+  PQfinish (super);
+  while (loads.finished < 1 + ASYNC_LOADS)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (loads.ok, ==, 1 + ASYNC_LOADS);
+  g_assert_cmpuint (count_in_log (TABLES_QUERY) - before_queries, ==, 1);
+  assert_column (catalog, oid, 2, "waited_for", "ssn");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -269,6 +375,7 @@ main (int    argc,
   g_test_add_func ("/catalog/herd/relation", test_herd_relation);
   g_test_add_func ("/catalog/invalidate-looks-again", test_invalidate_looks_again);
   g_test_add_func ("/catalog/dropped-table-missing", test_dropped_table_missing);
+  g_test_add_func ("/catalog/async/own-worker", test_async_own_worker);
   ret = g_test_run ();
   vigil_test_env_teardown ();
   return ret;
