@@ -154,10 +154,24 @@ tcp_connect (guint16 port)
   return fd;
 }
 
+/* A connection to the engine; a failure stops the run, saying why (the count of
+ * TIME_WAIT sockets in case the machine ran out of loopback ports). */
 int
 fuzz_engine_connect (void)
 {
-  return tcp_connect (engine_port);
+  int fd = tcp_connect (engine_port);
+  int saved = errno;
+  g_autofree char *sockstat = NULL;
+  const char *tw;
+
+  if (fd >= 0)
+    return fd;
+  g_file_get_contents ("/proc/net/sockstat", &sockstat, NULL, NULL);
+  tw = sockstat != NULL ? strstr (sockstat, " tw ") : NULL;
+  fprintf (stderr, "fuzz: the engine no longer takes a connection (connect to 127.0.0.1:%u: "
+           "%s; TIME_WAIT sockets: %ld)\n", engine_port, g_strerror (saved),
+           tw != NULL ? strtol (tw + 4, NULL, 10) : -1L);
+  abort ();
 }
 
 void
@@ -648,10 +662,10 @@ fuzz_engine_assert_alive (void)
   int fd = fuzz_engine_connect ();
   guint8 type = 0;
 
-  if (fd < 0 || !fuzz_engine_send (fd, startup->data, startup->len))
+  if (!fuzz_engine_send (fd, startup->data, startup->len))
     {
-      fprintf (stderr, "fuzz: the engine no longer takes a connection (%s: %s)\n",
-               fd < 0 ? "connect" : "send", g_strerror (errno));
+      fprintf (stderr, "fuzz: the engine no longer takes a connection (send: %s)\n",
+               g_strerror (errno));
       abort ();
     }
   /* What came instead of the SASL request says why (an ErrorResponse's fields, as text). */

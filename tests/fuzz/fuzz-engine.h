@@ -22,7 +22,7 @@ void     fuzz_engine_init             (void);
  * NULL: it answers every message politely instead. The bytes are copied. */
 void     fuzz_engine_set_upstream_script (const guint8 *data,
                                           gsize         len);
-int      fuzz_engine_connect          (void);
+int      fuzz_engine_connect          (void);  /* aborts, saying why, when it cannot */
 gboolean fuzz_engine_send             (int           fd,
                                        const void   *data,
                                        gsize         len);
