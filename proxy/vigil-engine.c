@@ -614,6 +614,19 @@ engine_thread_main (gpointer data)
 
 /* ---- listening ----------------------------------------------------------------------- */
 
+/* Binds SOCKET to SA and listens. GLib's backlog is 10: agents connecting together (a
+ * test suite, a pool warming up) overflow it, and each connect the kernel drops waits a
+ * second for its SYN to be sent again. The kernel caps SOMAXCONN at net.core.somaxconn. */
+static gboolean
+bind_and_listen (GSocket         *socket,
+                 GSocketAddress  *sa,
+                 gboolean         allow_reuse,
+                 GError         **error)
+{
+  g_socket_set_listen_backlog (socket, SOMAXCONN);
+  return g_socket_bind (socket, sa, allow_reuse, error) && g_socket_listen (socket, error);
+}
+
 static GSocket *
 listen_tcp (VigilEngine  *self,
             GError      **error)
@@ -635,7 +648,7 @@ listen_tcp (VigilEngine  *self,
     return NULL;
   sa = g_inet_socket_address_new (addr, self->port);
   /* allow_reuse sets SO_REUSEADDR: restarts need not wait for TIME_WAIT to pass. */
-  if (!g_socket_bind (socket, sa, TRUE, error) || !g_socket_listen (socket, error))
+  if (!bind_and_listen (socket, sa, TRUE, error))
     return NULL;
   bound = g_socket_get_local_address (socket, error);
   if (bound == NULL)
@@ -666,7 +679,7 @@ listen_unix (VigilEngine  *self,
   if (socket == NULL)
     return NULL;
   sa = g_unix_socket_address_new (self->socket_path);
-  if (!g_socket_bind (socket, sa, FALSE, error) || !g_socket_listen (socket, error))
+  if (!bind_and_listen (socket, sa, FALSE, error))
     return NULL;
   g_socket_set_blocking (socket, FALSE);
   return g_steal_pointer (&socket);

@@ -27,6 +27,7 @@
 #define N_CONCURRENT_PROCS 5
 #define N_FLOOD            300
 #define FLOOD_LIMIT        200
+#define N_BURST            64     /* past GLib's default listen backlog of 10 */
 
 /* ---------------------------------------------------------------- raw sockets */
 
@@ -927,6 +928,64 @@ test_connection_flood (void)
   PQfinish (after);
 }
 
+/* Connects that come while the engine cannot accept (stopped here; busy in real life) wait
+ * in the listener's backlog, their handshakes complete: none is dropped to send its SYN
+ * again a second later. With GLib's default backlog, 12 of the 64 got through. */
+static void
+test_connect_burst (void)
+{
+  VigilTestProxy *proxy = vigil_test_env_proxy ();
+  struct sockaddr_in sa = { .sin_family = AF_INET };
+  struct pollfd pending[N_BURST];
+  gint64 deadline;
+  guint established = 0;
+  pid_t pid;
+  PGconn *after;
+
+  if (proxy == NULL)
+    return;
+  sa.sin_port = htons (vigil_test_proxy_get_port (proxy));
+  sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  pid = (pid_t) g_ascii_strtoll (vigil_test_proxy_get_pid (proxy), NULL, 10);
+  g_assert_cmpint (kill (pid, SIGSTOP), ==, 0);
+  for (guint i = 0; i < N_BURST; i++)
+    {
+      pending[i].fd = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      pending[i].events = POLLOUT;
+      g_assert_cmpint (pending[i].fd, >=, 0);
+      if (connect (pending[i].fd, (struct sockaddr *) &sa, sizeof sa) != 0)
+        g_assert_cmpint (errno, ==, EINPROGRESS);
+    }
+  /* A bound for the test, not a speed: while the engine is stopped, a connect whose SYN
+   * was dropped never completes. */
+  deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+  while (established < N_BURST && g_get_monotonic_time () < deadline)
+    {
+      if (poll (pending, N_BURST, 100) <= 0)
+        continue;
+      for (guint i = 0; i < N_BURST; i++)
+        if (pending[i].fd >= 0 && (pending[i].revents & POLLOUT) != 0)
+          {
+            int error = -1;
+            socklen_t len = sizeof error;
+
+            g_assert_cmpint (getsockopt (pending[i].fd, SOL_SOCKET, SO_ERROR, &error, &len), ==, 0);
+            g_assert_cmpint (error, ==, 0);
+            established++;
+            close (pending[i].fd);
+            pending[i].fd = -1;
+          }
+    }
+  g_assert_cmpint (kill (pid, SIGCONT), ==, 0);
+  for (guint i = 0; i < N_BURST; i++)
+    if (pending[i].fd >= 0)
+      close (pending[i].fd);
+  g_assert_cmpuint (established, ==, N_BURST);
+  after = vigil_test_env_connect (NULL);
+  g_assert_nonnull (after);
+  PQfinish (after);
+}
+
 /* ---------------------------------------------------------------- audit disk full */
 
 static void
@@ -1064,6 +1123,7 @@ main (int    argc,
   g_test_add_func ("/proxy/hostile/client-vanishes", test_client_vanishes);
   g_test_add_func ("/proxy/hostile/concurrent-500", test_concurrent_500);
   g_test_add_func ("/proxy/hostile/connection-flood", test_connection_flood);
+  g_test_add_func ("/proxy/hostile/connect-burst", test_connect_burst);
   g_test_add_func ("/proxy/hostile/audit-disk-full", test_audit_disk_full);
   g_test_add_func ("/proxy/hostile/upstream-restart", test_upstream_restart);
 
