@@ -11,6 +11,7 @@
 
 #include "vigil-api-private.h"
 #include "vigil-engine-private.h"
+#include "vigil-listen.h"
 
 G_DEFINE_FINAL_TYPE (VigilApi, vigil_api, G_TYPE_OBJECT)
 
@@ -211,12 +212,15 @@ listen_on (VigilApi         *self,
            guint16          *out_port,
            GError          **error)
 {
+  g_autoptr(GSocket) socket = NULL;
   GSList *uris;
 
   self->server = soup_server_new ("server-header", "vigil/" VIGIL_VERSION " ", NULL);
   g_signal_connect (self->server, "request-started", G_CALLBACK (request_started_cb), self);
   soup_server_add_handler (self->server, NULL, server_cb, self, NULL);
-  if (!soup_server_listen (self->server, address, 0, error))
+  /* soup_server_listen would listen with GLib's backlog of 10. */
+  if ((socket = vigil_listen_socket_new (address, TRUE, error)) == NULL ||
+      !soup_server_listen_socket (self->server, socket, 0, error))
     return FALSE;
   uris = soup_server_get_uris (self->server);
   *out_port = uris ? (guint16) g_uri_get_port (uris->data) : 0;

@@ -11,6 +11,7 @@
 #include <openssl/ssl.h>
 
 #include "vigil-engine-private.h"
+#include "vigil-listen.h"
 #include "vigil-session.h"
 #include "vigil-tls.h"
 #include "vigil-wire.h"
@@ -614,19 +615,6 @@ engine_thread_main (gpointer data)
 
 /* ---- listening ----------------------------------------------------------------------- */
 
-/* Binds SOCKET to SA and listens. GLib's backlog is 10: agents connecting together (a
- * test suite, a pool warming up) overflow it, and each connect the kernel drops waits a
- * second for its SYN to be sent again. The kernel caps SOMAXCONN at net.core.somaxconn. */
-static gboolean
-bind_and_listen (GSocket         *socket,
-                 GSocketAddress  *sa,
-                 gboolean         allow_reuse,
-                 GError         **error)
-{
-  g_socket_set_listen_backlog (socket, SOMAXCONN);
-  return g_socket_bind (socket, sa, allow_reuse, error) && g_socket_listen (socket, error);
-}
-
 static GSocket *
 listen_tcp (VigilEngine  *self,
             GError      **error)
@@ -642,13 +630,9 @@ listen_tcp (VigilEngine  *self,
                    "listen address \"%s\" is not an IP address", self->listen_host);
       return NULL;
     }
-  socket = g_socket_new (g_inet_address_get_family (addr), G_SOCKET_TYPE_STREAM,
-                         G_SOCKET_PROTOCOL_TCP, error);
-  if (socket == NULL)
-    return NULL;
   sa = g_inet_socket_address_new (addr, self->port);
   /* allow_reuse sets SO_REUSEADDR: restarts need not wait for TIME_WAIT to pass. */
-  if (!bind_and_listen (socket, sa, TRUE, error))
+  if ((socket = vigil_listen_socket_new (sa, TRUE, error)) == NULL)
     return NULL;
   bound = g_socket_get_local_address (socket, error);
   if (bound == NULL)
@@ -675,11 +659,8 @@ listen_unix (VigilEngine  *self,
   self->socket_path = g_build_filename (self->socket_dir, name, NULL);
   /* A socket file left behind by a crash; a live server still holds the TCP port. */
   g_unlink (self->socket_path);
-  socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, 0, error);
-  if (socket == NULL)
-    return NULL;
   sa = g_unix_socket_address_new (self->socket_path);
-  if (!bind_and_listen (socket, sa, FALSE, error))
+  if ((socket = vigil_listen_socket_new (sa, FALSE, error)) == NULL)
     return NULL;
   g_socket_set_blocking (socket, FALSE);
   return g_steal_pointer (&socket);

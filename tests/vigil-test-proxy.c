@@ -26,6 +26,7 @@ struct _VigilTestProxy
   char             *log_file;
   char             *token;
   guint16           port;
+  guint16           api_port;     /* 0: no --api */
   GSubprocess      *proc;
   GDataInputStream *stdout_stream;
   GSubprocess      *reaper;
@@ -157,8 +158,10 @@ parse_ready_line (VigilTestProxy *self,
   g_auto(GStrv) words = NULL;
   const char *tcp = NULL;
   const char *unix_path = NULL;
+  const char *api = NULL;
   const char *colon;
   guint64 port = 0;
+  guint64 api_port = 0;
 
   if (!g_str_has_prefix (line, "vigil: ready "))
     return FALSE;
@@ -169,11 +172,17 @@ parse_ready_line (VigilTestProxy *self,
         tcp = words[i] + 4;
       else if (g_str_has_prefix (words[i], "unix="))
         unix_path = words[i] + 5;
+      else if (g_str_has_prefix (words[i], "api="))
+        api = words[i] + 4;
     }
   if (tcp == NULL || unix_path == NULL || (colon = strrchr (tcp, ':')) == NULL ||
       !g_ascii_string_to_unsigned (colon + 1, 10, 1, 65535, &port, NULL))
     return FALSE;
+  if (api != NULL && ((colon = strrchr (api, ':')) == NULL ||
+                      !g_ascii_string_to_unsigned (colon + 1, 10, 1, 65535, &api_port, NULL)))
+    return FALSE;
   self->port = port;
+  self->api_port = api_port;
   g_free (self->socket_dir);
   self->socket_dir = g_path_get_dirname (unix_path);
   return TRUE;
@@ -420,6 +429,12 @@ guint16
 vigil_test_proxy_get_port (VigilTestProxy *self)
 {
   return self->port;
+}
+
+guint16
+vigil_test_proxy_get_api_port (VigilTestProxy *self)
+{
+  return self->api_port;
 }
 
 const char *

@@ -37,6 +37,8 @@ void            vigil_test_proxy_stop           (VigilTestProxy              *se
 int             vigil_test_proxy_terminate      (VigilTestProxy              *self);
 
 guint16         vigil_test_proxy_get_port       (VigilTestProxy              *self);
+/* The HTTP API's port when `--api` was among the extra arguments, else 0. */
+guint16         vigil_test_proxy_get_api_port   (VigilTestProxy              *self);
 const char     *vigil_test_proxy_get_socket_dir (VigilTestProxy              *self);
 const char     *vigil_test_proxy_get_token      (VigilTestProxy              *self);
 const char     *vigil_test_proxy_get_data_dir   (VigilTestProxy              *self);
