@@ -176,23 +176,16 @@ tcp_connect (guint16 port)
   return fd;
 }
 
-/* A connection to the engine; a failure stops the run, saying why (the count of
- * TIME_WAIT sockets in case the machine ran out of loopback ports). */
+/* A connection to the engine; a failure stops the run, saying why. */
 int
 fuzz_engine_connect (void)
 {
   int fd = tcp_connect (engine_port);
-  int saved = errno;
-  g_autofree char *sockstat = NULL;
-  const char *tw;
 
   if (fd >= 0)
     return fd;
-  g_file_get_contents ("/proc/net/sockstat", &sockstat, NULL, NULL);
-  tw = sockstat != NULL ? strstr (sockstat, " tw ") : NULL;
   fprintf (stderr, "fuzz: the engine no longer takes a connection (connect to 127.0.0.1:%u: "
-           "%s; TIME_WAIT sockets: %ld)\n", engine_port, g_strerror (saved),
-           tw != NULL ? strtol (tw + 4, NULL, 10) : -1L);
+           "%s)\n", engine_port, g_strerror (errno));
   abort ();
 }
 
@@ -248,20 +241,13 @@ startup_has (const guint8 *params,
              const char   *name,
              const char   *value)
 {
-  const char *p = (const char *) params;
-  const char *end = p + len;
+  VigilWireReader r;
+  const char *n, *v;
 
-  while (p < end && *p != '\0')
-    {
-      const char *v = memchr (p, '\0', end - p);
-      const char *next;
-
-      if (v == NULL || (next = memchr (v + 1, '\0', end - v - 1)) == NULL)
-        return FALSE;
-      if (strcmp (p, name) == 0 && strcmp (v + 1, value) == 0)
-        return TRUE;
-      p = next + 1;
-    }
+  vigil_wire_reader_init (&r, params, len);
+  while (vigil_wire_read_string (&r, &n) && *n != '\0' && vigil_wire_read_string (&r, &v))
+    if (strcmp (n, name) == 0 && strcmp (v, value) == 0)
+      return TRUE;
   return FALSE;
 }
 
